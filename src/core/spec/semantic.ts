@@ -1,0 +1,245 @@
+/**
+ * Rules a JSON schema cannot express: references between parts of a spec, files on disk, and the hosts
+ * file. File access goes through `SpecFileSystem` so the core stays free of any particular I/O (the CLI
+ * passes node:fs, the language server its document-aware reader, tests an in-memory map).
+ */
+import { findNodeAtLocation, type Node } from "jsonc-parser";
+import { METHOD_INFO } from "../settings";
+import { HostsFile } from "./hosts";
+import { keyOrValueRange, loadJsoncWith, type ParsedJsonc, type SpecDiagnostic } from "./load";
+import type { ExperimentSpec } from "./model";
+import { settingId } from "./model";
+
+export interface SpecFileSystem {
+  /** Reads a text file; resolves undefined when it does not exist. */
+  readText(absolutePath: string): Promise<string | undefined>;
+  /** Joins a path relative to the spec's folder. */
+  resolve(specPath: string, relative: string): string;
+}
+
+/** Stable codes of semantic diagnostics (documented in README's spec reference). */
+export const SemanticCode = {
+  duplicateKey: "semantic.duplicate-key",
+  duplicateGenerator: "semantic.duplicate-generator",
+  unknownGenerator: "semantic.unknown-generator",
+  duplicateSetting: "semantic.duplicate-setting",
+  baseUrlRequired: "semantic.base-url-required",
+  seedMissing: "semantic.seed-missing",
+  seedNotJsonl: "semantic.seed-not-jsonl",
+  seedFields: "semantic.seed-fields",
+  seedTooSmall: "semantic.seed-too-small",
+  hostsFileMissing: "semantic.hosts-file-missing",
+  hostsFileInvalid: "semantic.hosts-file-invalid",
+  unknownHost: "semantic.unknown-host",
+  instancesOverSeed: "semantic.instances-over-seed",
+  customRecipeCommand: "semantic.custom-recipe-needs-command",
+} as const;
+
+function at(parsed: ParsedJsonc, path: (string | number)[]): SpecDiagnostic["range"] {
+  const node = parsed.root ? findNodeAtLocation(parsed.root, path) : undefined;
+  if (!node) return parsed.lines.rangeAt(0, 0);
+  return node.type === "object" || node.type === "array" ? keyOrValueRange(parsed, node) : parsed.lines.rangeAt(node.offset, node.length);
+}
+
+export function diag(
+  parsed: ParsedJsonc,
+  code: string,
+  message: string,
+  path: (string | number)[],
+  severity: SpecDiagnostic["severity"] = "error",
+): SpecDiagnostic {
+  return { code, message, severity, path, range: at(parsed, path) };
+}
+
+/** Duplicate keys in any object: JSON.parse silently keeps the last one, which hides mistakes. */
+export function duplicateKeyDiagnostics(parsed: ParsedJsonc): SpecDiagnostic[] {
+  const out: SpecDiagnostic[] = [];
+  const visit = (node: Node, depth: number): void => {
+    if (depth > 256) return; // pathological nesting: the schema already rejects it
+    if (node.type === "object") {
+      const seen = new Set<string>();
+      for (const prop of node.children ?? []) {
+        const key = prop.children?.[0];
+        if (!key) continue;
+        const name = String(key.value);
+        if (seen.has(name)) {
+          out.push({
+            code: SemanticCode.duplicateKey,
+            message: `Duplicate property "${name}": only the last one is used.`,
+            severity: "warning",
+            path: [],
+            range: parsed.lines.rangeAt(key.offset, key.length),
+          });
+        }
+        seen.add(name);
+      }
+    }
+    for (const child of node.children ?? []) visit(child, depth + 1);
+  };
+  if (parsed.root) visit(parsed.root, 0);
+  return out;
+}
+
+/** Rules that need only the spec itself. */
+export function referenceDiagnostics(spec: ExperimentSpec, parsed: ParsedJsonc): SpecDiagnostic[] {
+  const out: SpecDiagnostic[] = [];
+  const ids = new Map<string, number>();
+  spec.generators.forEach((g, i) => {
+    if (ids.has(g.id)) {
+      out.push(diag(parsed, SemanticCode.duplicateGenerator, `Generator id "${g.id}" is already used by generators[${ids.get(g.id)}].`, ["generators", i, "id"]));
+    } else ids.set(g.id, i);
+    if (g.provider === "openai-compatible" && !g.baseUrl) {
+      out.push(diag(parsed, SemanticCode.baseUrlRequired, `Generator "${g.id}" uses provider "openai-compatible" and needs a "baseUrl" (e.g. http://127.0.0.1:8000/v1).`, ["generators", i, "provider"]));
+    }
+  });
+  const settingIds = new Map<string, number>();
+  spec.settings.forEach((s, i) => {
+    const sid = settingId(s);
+    if (settingIds.has(sid)) {
+      out.push(diag(parsed, SemanticCode.duplicateSetting, `Setting "${sid}" is defined twice (also settings[${settingIds.get(sid)}]); give one an "id".`, ["settings", i, s.id ? "id" : "method"]));
+    } else settingIds.set(sid, i);
+    (s.generators ?? []).forEach((gid, j) => {
+      if (!ids.has(gid)) {
+        const known = [...ids.keys()].map((k) => `"${k}"`).join(", ");
+        out.push(diag(parsed, SemanticCode.unknownGenerator, `Unknown generator "${gid}". Defined generators: ${known}.`, ["settings", i, "generators", j]));
+      }
+    });
+  });
+  if (spec.student.training.recipe === "custom" && !spec.student.training.command) {
+    out.push(diag(parsed, SemanticCode.customRecipeCommand, `The "custom" training recipe needs a "command".`, ["student", "training", "recipe"]));
+  }
+  return out;
+}
+
+export interface SeedRecord {
+  instruction?: unknown;
+  response?: unknown;
+  [k: string]: unknown;
+}
+
+export interface SeedReadResult {
+  records: SeedRecord[];
+  /** 1-based line (JSONL) or index (JSON array) of the first malformed record, if any. */
+  firstBadLine?: number;
+  format: "jsonl" | "json-array";
+}
+
+/** Reads seed data as JSONL, or as a JSON array (the reference code's `*.json` seed files). */
+export function parseSeedText(text: string): SeedReadResult {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("[")) {
+    try {
+      const arr: unknown = JSON.parse(trimmed);
+      if (Array.isArray(arr)) {
+        const bad = arr.findIndex((r) => typeof r !== "object" || r === null || Array.isArray(r));
+        return { records: arr.filter((r): r is SeedRecord => typeof r === "object" && r !== null && !Array.isArray(r)), firstBadLine: bad >= 0 ? bad + 1 : undefined, format: "json-array" };
+      }
+    } catch {
+      return { records: [], firstBadLine: 1, format: "json-array" };
+    }
+  }
+  const records: SeedRecord[] = [];
+  let firstBadLine: number | undefined;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    try {
+      const r: unknown = JSON.parse(line);
+      if (typeof r === "object" && r !== null && !Array.isArray(r)) records.push(r as SeedRecord);
+      else firstBadLine ??= i + 1;
+    } catch {
+      firstBadLine ??= i + 1;
+    }
+  }
+  return { records, firstBadLine, format: "jsonl" };
+}
+
+/** Rules that read the seed files a spec references. */
+export async function seedDiagnostics(spec: ExperimentSpec, parsed: ParsedJsonc, specPath: string, fs: SpecFileSystem): Promise<SpecDiagnostic[]> {
+  const out: SpecDiagnostic[] = [];
+  for (let i = 0; i < spec.settings.length; i++) {
+    const s = spec.settings[i]!;
+    const filePath = ["settings", i, "seed", "file"];
+    const text = await fs.readText(fs.resolve(specPath, s.seed.file));
+    if (text === undefined) {
+      out.push(diag(parsed, SemanticCode.seedMissing, `Seed file "${s.seed.file}" not found (paths are relative to the spec).`, filePath));
+      continue;
+    }
+    const seed = parseSeedText(text);
+    if (seed.firstBadLine !== undefined) {
+      out.push(
+        diag(parsed, SemanticCode.seedNotJsonl, `Seed file "${s.seed.file}" is not valid JSONL: record ${seed.firstBadLine} is not a JSON object.`, filePath),
+      );
+      if (seed.records.length === 0) continue;
+    }
+    const needs = METHOD_INFO[s.method].seedNeeds;
+    const fields = s.seed.fields;
+    const missing: string[] = [];
+    if (needs.instruction && !seed.records.every((r) => typeof r[fields.instruction] === "string")) missing.push(fields.instruction);
+    if (needs.response && !seed.records.every((r) => typeof r[fields.response] === "string")) missing.push(fields.response);
+    if (missing.length) {
+      const which = missing.map((m) => `"${m}"`).join(" and ");
+      out.push(
+        diag(
+          parsed,
+          SemanticCode.seedFields,
+          `Method "${s.method}" needs ${which} as a string in every seed record of "${s.seed.file}". Map other field names with "seed.fields".`,
+          filePath,
+        ),
+      );
+      continue;
+    }
+    if (s.method === "instance_generation" && seed.records.length < Math.max(1, s.demonstrations - 1)) {
+      out.push(
+        diag(parsed, SemanticCode.seedTooSmall, `Instance generation samples ${Math.max(1, s.demonstrations - 1)} demonstrations from the seed set, but "${s.seed.file}" has ${seed.records.length} record(s).`, filePath),
+      );
+    }
+    const usable = s.seed.limit ? Math.min(s.seed.limit, seed.records.length) : seed.records.length;
+    if (s.method !== "instance_generation" && s.instances > usable) {
+      out.push(
+        diag(
+          parsed,
+          SemanticCode.instancesOverSeed,
+          `${s.method === "response_generation" ? "Response generation" : "Quality enhancement"} makes one instance per seed record: ${s.instances} instances asked, ${usable} seed records available.`,
+          ["settings", i, "instances"],
+          "warning",
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Host names a spec may reference: those of its hosts file plus the implicit `local`. */
+export async function readHostNames(spec: ExperimentSpec, specPath: string, fs: SpecFileSystem): Promise<{ names: Set<string>; problem?: "missing" | "invalid" }> {
+  const names = new Set<string>(["local"]);
+  const text = await fs.readText(fs.resolve(specPath, spec.hosts.file));
+  if (text === undefined) return { names, problem: "missing" };
+  const loaded = loadJsoncWith(HostsFile, text);
+  if (!loaded.value) return { names, problem: "invalid" };
+  for (const h of loaded.value.hosts) names.add(h.name);
+  return { names };
+}
+
+/** Rules that check host references against the hosts file. */
+export async function hostDiagnostics(spec: ExperimentSpec, parsed: ParsedJsonc, specPath: string, fs: SpecFileSystem): Promise<SpecDiagnostic[]> {
+  const out: SpecDiagnostic[] = [];
+  const refs: { name: string; path: (string | number)[] }[] = [{ name: spec.hosts.default, path: ["hosts", "default"] }];
+  spec.settings.forEach((s, i) => s.host && refs.push({ name: s.host, path: ["settings", i, "host"] }));
+  if (spec.student.host) refs.push({ name: spec.student.host, path: ["student", "host"] });
+  if (spec.evaluation.host) refs.push({ name: spec.evaluation.host, path: ["evaluation", "host"] });
+  const { names, problem } = await readHostNames(spec, specPath, fs);
+  const explicitlyNamed = findNodeAtLocation(parsed.root!, ["hosts", "file"]) !== undefined;
+  if (problem === "missing" && (explicitlyNamed || refs.some((r) => r.name !== "local"))) {
+    out.push(diag(parsed, SemanticCode.hostsFileMissing, `Hosts file "${spec.hosts.file}" not found (relative to the spec).`, explicitlyNamed ? ["hosts", "file"] : ["hosts"], "warning"));
+  } else if (problem === "invalid") {
+    out.push(diag(parsed, SemanticCode.hostsFileInvalid, `Hosts file "${spec.hosts.file}" has errors; run "agora validate ${spec.hosts.file}" or open it to see them.`, explicitlyNamed ? ["hosts", "file"] : ["hosts"], "warning"));
+  }
+  for (const ref of refs) {
+    if (!names.has(ref.name)) {
+      out.push(diag(parsed, SemanticCode.unknownHost, `Host "${ref.name}" is not defined in "${spec.hosts.file}". Known hosts: ${[...names].map((n) => `"${n}"`).join(", ")}.`, ref.path));
+    }
+  }
+  return out;
+}
