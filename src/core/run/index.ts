@@ -1,3 +1,5 @@
 export * from "./events";
 export * from "./layout";
 export * from "./record";
+export * from "./plan";
+export * from "./event-log";
