@@ -22,7 +22,8 @@ export class EventLog implements EventSink {
     mkdirSync(dirname(this.path), { recursive: true });
   }
   emit(event: DistributiveOmit<RunEvent, "t"> & { t?: string }): void {
-    const line = JSON.stringify({ t: event.t ?? new Date().toISOString(), ...event });
+    const { t, ...rest } = event;
+    const line = JSON.stringify({ t: t ?? new Date().toISOString(), ...rest });
     appendFileSync(this.path, `${line}\n`);
   }
 }
