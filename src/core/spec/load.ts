@@ -3,7 +3,7 @@
  * range. The JSONC parse is error-tolerant (jsonc-parser), so a syntax error does not hide schema errors
  * elsewhere in the file.
  */
-import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { createScanner, findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode, SyntaxKind } from "jsonc-parser";
 import type { z } from "zod";
 import { LineIndex, type Range } from "./positions";
 
@@ -29,12 +29,40 @@ export interface ParsedJsonc {
 
 const PARSE_OPTIONS = { disallowComments: false, allowTrailingComma: true, allowEmptyContent: false } as const;
 
+/** Deeper than any real spec; beyond it a tree walk could exhaust the stack, so we refuse early. */
+export const MAX_NESTING = 200;
+
+/** Offset where nesting first exceeds MAX_NESTING, found by a flat token scan (no recursion). */
+function excessiveNestingAt(text: string): number | undefined {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+    if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
+      if (++depth > MAX_NESTING) return scanner.getTokenOffset();
+    } else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
 /** Parses JSONC into a tree and a plain value, collecting every syntax error with its range. */
 export function parseJsonc(text: string): ParsedJsonc {
   const lines = new LineIndex(text);
   const errors: ParseError[] = [];
   // A byte-order mark is legal at the start of a file but not JSON: blank it out so offsets stay the same.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  const tooDeep = excessiveNestingAt(source);
+  if (tooDeep !== undefined) {
+    const diagnostic: SpecDiagnostic = {
+      code: "syntax.TooDeep",
+      message: `The document nests objects/arrays more than ${MAX_NESTING} levels deep; it cannot be a spec.`,
+      severity: "error",
+      range: lines.rangeAt(tooDeep, 1),
+      path: [],
+    };
+    return { text, root: undefined, value: undefined, lines, syntaxErrors: [diagnostic] };
+  }
   const root = parseTree(source, errors, PARSE_OPTIONS);
   const syntaxErrors = errors.map<SpecDiagnostic>((e) => ({
     code: `syntax.${printParseErrorCode(e.error)}`,
