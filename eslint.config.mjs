@@ -15,6 +15,16 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS helpers (mocha loads reporters with require).
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
     // Only src/extension may import vscode (DESIGN.md); the core must stay free of it and of the network.
     files: ["src/core/**/*.ts"],
     rules: {
