@@ -19,7 +19,8 @@ const node = {
   logLevel: "warning",
   // ssh2's optional native add-ons: the pure-JS fallbacks are used instead.
   external: ["cpu-features"],
-  loader: { ".node": "empty" },
+  // Meta-prompt templates (src/generation/prompts/templates/*.prompt.md) are inlined as text.
+  loader: { ".node": "empty", ".md": "text" },
   // jsonc-parser and vscode-json-languageservice ship UMD "main" builds whose dynamic requires esbuild
   // cannot follow; their ESM "module" builds bundle cleanly.
   mainFields: ["module", "main"],

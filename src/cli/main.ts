@@ -2,10 +2,11 @@
  * `agora` — the command-line face of AgoraBench Studio. Same core as the extension and the language server.
  */
 import { type CliCommand, type CliIo, UsageError } from "./command";
+import { generateCommand } from "./commands/generate";
 import { pgrCommand } from "./commands/pgr";
 import { validateCommand } from "./commands/validate";
 
-export const COMMANDS: CliCommand[] = [validateCommand, pgrCommand];
+export const COMMANDS: CliCommand[] = [validateCommand, pgrCommand, generateCommand];
 
 const VERSION = "0.1.0";
 

@@ -3,7 +3,10 @@
  * range. The JSONC parse is error-tolerant (jsonc-parser), so a syntax error does not hide schema errors
  * elsewhere in the file.
  */
-import { createScanner, findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode, SyntaxKind } from "jsonc-parser";
+import { createScanner, findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+
+// jsonc-parser's SyntaxKind is an ambient const enum, which isolated modules cannot read: its values here.
+const Token = { OpenBrace: 1, CloseBrace: 2, OpenBracket: 3, CloseBracket: 4, EOF: 17 } as const;
 import type { z } from "zod";
 import { LineIndex, type Range } from "./positions";
 
@@ -36,10 +39,10 @@ export const MAX_NESTING = 200;
 function excessiveNestingAt(text: string): number | undefined {
   const scanner = createScanner(text, true);
   let depth = 0;
-  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
-    if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
+  for (let kind = scanner.scan(); kind !== Token.EOF; kind = scanner.scan()) {
+    if (kind === Token.OpenBrace || kind === Token.OpenBracket) {
       if (++depth > MAX_NESTING) return scanner.getTokenOffset();
-    } else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) {
+    } else if (kind === Token.CloseBrace || kind === Token.CloseBracket) {
       depth = Math.max(0, depth - 1);
     }
   }

@@ -1,0 +1,281 @@
+/**
+ * Request scheduling for one generator: a concurrency limit, token buckets for requests/min and
+ * tokens/min (from the spec's `limits`), a shared cooldown after a 429 (`retry-after`, rate-limit
+ * headers), additive-increase / multiplicative-decrease of the request rate when the provider's real
+ * limit is below the configured one, bounded exponential backoff with jitter, and a circuit breaker.
+ *
+ * Time comes from a Clock so unit tests drive every decision with a virtual clock.
+ */
+import type { RateInfo } from "./providers/types";
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted || ms <= 0) return resolve();
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    }),
+};
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(
+    private capacity: number,
+    private perMs: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.last = now;
+  }
+  private refill(now: number): void {
+    if (now > this.last) {
+      this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
+      this.last = now;
+    }
+  }
+  /** Milliseconds until `n` tokens are available (`n` is capped at the capacity, so huge requests still pass). */
+  waitFor(n: number, now: number): number {
+    this.refill(now);
+    const need = Math.min(n, this.capacity);
+    return this.tokens >= need ? 0 : Math.ceil((need - this.tokens) / this.perMs);
+  }
+  take(n: number, now: number): void {
+    this.refill(now);
+    this.tokens -= n;
+  }
+  /** Corrects an estimate afterwards: positive `n` takes more, negative gives back. The balance may go negative (debt). */
+  adjust(n: number): void {
+    this.tokens = Math.min(this.capacity, this.tokens - n);
+  }
+  setRate(perMs: number, capacity: number, now: number): void {
+    this.refill(now);
+    this.perMs = perMs;
+    this.capacity = capacity;
+    this.tokens = Math.min(this.tokens, capacity);
+  }
+  /** Empties the bucket (the provider said we have nothing left). */
+  drain(now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.tokens, 0);
+  }
+}
+
+export interface SchedulerLimits {
+  concurrency: number;
+  requestsPerMinute: number;
+  tokensPerMinute: number;
+}
+
+export interface Permit {
+  /** Reports the tokens the request really used (its estimate was taken at acquire). */
+  release(actualTokens?: number): void;
+}
+
+interface Waiter {
+  tokens: number;
+  resolve(p: Permit): void;
+  reject(e: Error): void;
+  signal?: AbortSignal;
+}
+
+export class AbortedError extends Error {
+  constructor() {
+    super("aborted");
+  }
+}
+
+/**
+ * The request rate runs 1.5% under the configured limit: the provider measures arrivals with its own
+ * clock, and timer jitter on our side would otherwise turn an exact-rate stream into occasional 429s.
+ */
+const HEADROOM = 0.985;
+
+/** Burst size: one second's worth of the rate (at least 1), which matches how providers enforce limits. */
+const burst = (perMinute: number): number => Math.max(1, perMinute / 60);
+
+export class Scheduler {
+  private inFlight = 0;
+  private queue: Waiter[] = [];
+  private rpm: TokenBucket;
+  private tpm: TokenBucket;
+  private cooldownUntil = 0;
+  /** Fraction of the configured request rate in use (AIMD on 429s). */
+  rateFactor = 1;
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
+  stats = { acquired: 0, rateLimited: 0, maxInFlight: 0 };
+
+  constructor(
+    readonly limits: SchedulerLimits,
+    private readonly clock: Clock = realClock,
+    /** Longest wait a `retry-after` may impose: providers' values are honoured but bounded. */
+    readonly maxRetryAfterMs = 60_000,
+  ) {
+    const now = clock.now();
+    this.rpm = new TokenBucket(burst(limits.requestsPerMinute * HEADROOM), (limits.requestsPerMinute * HEADROOM) / 60_000, now);
+    this.tpm = new TokenBucket(burst(limits.tokensPerMinute), limits.tokensPerMinute / 60_000, now);
+  }
+
+  get active(): number {
+    return this.inFlight;
+  }
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
+    if (signal?.aborted) return Promise.reject(new AbortedError());
+    return new Promise<Permit>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.queue.indexOf(w);
+        if (i >= 0) {
+          this.queue.splice(i, 1);
+          reject(new AbortedError());
+        }
+      };
+      // The listener goes as soon as the waiter is served: one per request would otherwise pile up on a
+      // run-long signal (100K items = 100K retained closures).
+      const w: Waiter = {
+        tokens,
+        resolve: (p) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(p);
+        },
+        reject: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+        signal,
+      };
+      this.queue.push(w);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.pump();
+    });
+  }
+
+  /** Dispatches as many queued requests as the limits allow now; otherwise arms one timer for the earliest time. */
+  pump(): void {
+    while (this.queue.length && this.inFlight < this.limits.concurrency) {
+      const now = this.clock.now();
+      const head = this.queue[0]!;
+      const wait = Math.max(this.cooldownUntil - now, this.rpm.waitFor(1, now), this.tpm.waitFor(head.tokens, now));
+      if (wait > 0) {
+        this.arm(now + wait);
+        return;
+      }
+      this.queue.shift();
+      this.rpm.take(1, now);
+      this.tpm.take(head.tokens, now);
+      this.inFlight++;
+      this.stats.acquired++;
+      this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
+      let released = false;
+      const estimate = head.tokens;
+      head.resolve({
+        release: (actual?: number) => {
+          if (released) return;
+          released = true;
+          this.inFlight--;
+          if (actual !== undefined) this.tpm.adjust(actual - estimate);
+          this.pump();
+        },
+      });
+    }
+  }
+
+  private arm(at: number): void {
+    if (this.timer && at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(1, at - this.clock.now()));
+  }
+
+  private applyRate(now: number): void {
+    const rpm = this.limits.requestsPerMinute * HEADROOM * this.rateFactor;
+    this.rpm.setRate(rpm / 60_000, burst(rpm), now);
+  }
+
+  /** A 429: everyone waits for `retry-after` (bounded), and the request rate backs off multiplicatively. */
+  noteRateLimited(retryAfterMs: number | undefined): number {
+    const now = this.clock.now();
+    this.stats.rateLimited++;
+    const wait = Math.min(this.maxRetryAfterMs, retryAfterMs ?? 1000);
+    this.cooldownUntil = Math.max(this.cooldownUntil, now + wait);
+    this.rateFactor = Math.max(0.05, this.rateFactor * 0.9);
+    this.applyRate(now);
+    this.rpm.drain(now);
+    this.pump();
+    return wait;
+  }
+
+  /** A success: the rate recovers additively towards the configured limit. */
+  noteSuccess(): void {
+    if (this.rateFactor < 1) {
+      this.rateFactor = Math.min(1, this.rateFactor + 0.02);
+      this.applyRate(this.clock.now());
+    }
+  }
+
+  /** Rate-limit headers: when the provider says nothing is left, wait for its reset instead of provoking a 429. */
+  noteRateInfo(info: RateInfo): void {
+    const now = this.clock.now();
+    if (info.remainingRequests === 0 && info.resetRequestsMs !== undefined) {
+      this.cooldownUntil = Math.max(this.cooldownUntil, now + Math.min(this.maxRetryAfterMs, info.resetRequestsMs));
+    }
+    if (info.remainingTokens === 0 && info.resetTokensMs !== undefined) {
+      this.cooldownUntil = Math.max(this.cooldownUntil, now + Math.min(this.maxRetryAfterMs, info.resetTokensMs));
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const w of this.queue.splice(0)) w.reject(new AbortedError());
+  }
+}
+
+/** Bounded exponential backoff with full jitter: uniform in [base·2^n / 2, base·2^n], capped. */
+export function backoffMs(attempt: number, random: () => number = Math.random, baseMs = 500, capMs = 30_000): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * Opens after `threshold` consecutive failed attempts (5xx, timeouts, dropped connections — not 429s)
+ * with no success in between: the provider is down, and the run pauses instead of burning retries.
+ */
+export class CircuitBreaker {
+  private consecutive = 0;
+  lastError = "";
+  open = false;
+  constructor(readonly threshold: number) {}
+  success(): void {
+    this.consecutive = 0;
+  }
+  failure(message: string): boolean {
+    this.consecutive++;
+    this.lastError = message;
+    if (this.consecutive >= this.threshold) this.open = true;
+    return this.open;
+  }
+  get failures(): number {
+    return this.consecutive;
+  }
+}
