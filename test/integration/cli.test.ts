@@ -24,14 +24,16 @@ describe("agora CLI (built bundle)", function () {
     const r = agora("validate", "test/fixtures/cli/broken.agora.json");
     assert.equal(r.code, 1);
     const lines = r.stdout.trim().split("\n");
+    // Schema and semantic errors are reported together: one does not hide the other.
     assert.deepEqual(lines, [
+      'test/fixtures/cli/broken.agora.json:7:118: error semantic.unknown-generator: Unknown generator "gpt5". Defined generators: "mini".',
       "test/fixtures/cli/broken.agora.json:9:25: error schema.too_small: Too small: expected number to be >=0",
       'test/fixtures/cli/broken.agora.json:10:3: error schema.unrecognized_key: Unknown property "studnet".',
     ]);
     assert.match(r.stderr, /0 of 1 file valid, 1 with errors/);
   });
 
-  it("runs the semantic rules once the schema is satisfied", () => {
+  it("runs the file-based semantic rules once the schema is satisfied", () => {
     const r = agora("validate", "test/fixtures/specs/semantic-errors.agora.json");
     assert.equal(r.code, 1);
     assert.deepEqual(
@@ -54,7 +56,7 @@ describe("agora CLI (built bundle)", function () {
     const r = agora("validate", "--format", "json", "test/fixtures/cli/broken.agora.json");
     const report = JSON.parse(r.stdout) as { valid: number; invalid: number; files: { diagnostics: { code: string }[] }[] };
     assert.equal(report.invalid, 1);
-    assert.deepEqual(report.files[0]!.diagnostics.map((d) => d.code), ["schema.too_small", "schema.unrecognized_key"]);
+    assert.deepEqual(report.files[0]!.diagnostics.map((d) => d.code), ["semantic.unknown-generator", "schema.too_small", "schema.unrecognized_key"]);
   });
 
   it("computes and aggregates PGR as the paper does", () => {

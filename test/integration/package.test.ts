@@ -41,7 +41,7 @@ describe("packaging (.vsix)", function () {
     const flags = script.slice(script.indexOf("vsce package") + "vsce package".length).replace(/--out \S+/, "").trim().split(/\s+/);
     execFileSync(join(repoRoot, "node_modules", ".bin", "vsce"), ["package", ...flags, "--out", vsix], { cwd: repoRoot, stdio: "pipe", input: "" });
     const entries = zipEntries(vsix).filter((e) => e.startsWith("extension/")).map((e) => e.slice("extension/".length));
-    for (const required of ["package.json", "readme.md", "changelog.md", "dist/extension.js", "dist/cli.js", "schemas/agora-spec.schema.json", "syntaxes/agora-spec.tmLanguage.json", "media/icon.png"]) {
+    for (const required of ["examples/experiments/math.instance_generation.agora.json", "examples/agora.hosts.json", "package.json", "readme.md", "changelog.md", "dist/extension.js", "dist/cli.js", "schemas/agora-spec.schema.json", "syntaxes/agora-spec.tmLanguage.json", "media/icon.png"]) {
       assert.ok(entries.some((e) => e.toLowerCase() === required.toLowerCase()), `${required} missing from the .vsix: ${entries.join(", ")}`);
     }
     const forbidden = entries.filter((e) => /^(src|test|bench|scripts|node_modules|\.ci|docs)\//.test(e) || /\.(map|ts)$/.test(e) || /(^|\/)runs\//.test(e) || e.startsWith("test-results"));

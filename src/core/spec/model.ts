@@ -272,6 +272,6 @@ export type StudentSpec = z.output<typeof Student>;
 export type EvaluationSpec = z.output<typeof Evaluation>;
 
 /** The id of a setting as written in a spec, or its default `<domain>.<method>`. */
-export function settingId(setting: Pick<SettingSpec, "id" | "domain" | "method">): string {
+export function settingId(setting: { id?: string; domain: string; method: string }): string {
   return setting.id ?? `${setting.domain}.${setting.method}`;
 }

@@ -80,32 +80,52 @@ export function duplicateKeyDiagnostics(parsed: ParsedJsonc): SpecDiagnostic[] {
   return out;
 }
 
-/** Rules that need only the spec itself. */
-export function referenceDiagnostics(spec: ExperimentSpec, parsed: ParsedJsonc): SpecDiagnostic[] {
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/**
+ * Rules that need only the spec itself. They read the raw parsed value, not the zod output, so that they
+ * still report (for instance an unknown generator id) while the spec also has schema errors elsewhere:
+ * errors must not hide each other. Each rule looks only at fields of the right type.
+ */
+export function referenceDiagnostics(spec: unknown, parsed: ParsedJsonc): SpecDiagnostic[] {
   const out: SpecDiagnostic[] = [];
+  if (!isObj(spec)) return out;
   const ids = new Map<string, number>();
-  spec.generators.forEach((g, i) => {
-    if (ids.has(g.id)) {
-      out.push(diag(parsed, SemanticCode.duplicateGenerator, `Generator id "${g.id}" is already used by generators[${ids.get(g.id)}].`, ["generators", i, "id"]));
-    } else ids.set(g.id, i);
-    if (g.provider === "openai-compatible" && !g.baseUrl) {
-      out.push(diag(parsed, SemanticCode.baseUrlRequired, `Generator "${g.id}" uses provider "openai-compatible" and needs a "baseUrl" (e.g. http://127.0.0.1:8000/v1).`, ["generators", i, "provider"]));
+  const generators = Array.isArray(spec.generators) ? spec.generators : [];
+  generators.forEach((g, i) => {
+    const id = isObj(g) ? str(g.id) : undefined;
+    if (!isObj(g) || id === undefined) return;
+    if (ids.has(id)) {
+      out.push(diag(parsed, SemanticCode.duplicateGenerator, `Generator id "${id}" is already used by generators[${ids.get(id)}].`, ["generators", i, "id"]));
+    } else ids.set(id, i);
+    if (g.provider === "openai-compatible" && g.baseUrl === undefined) {
+      out.push(diag(parsed, SemanticCode.baseUrlRequired, `Generator "${id}" uses provider "openai-compatible" and needs a "baseUrl" (e.g. http://127.0.0.1:8000/v1).`, ["generators", i, "provider"]));
     }
   });
   const settingIds = new Map<string, number>();
-  spec.settings.forEach((s, i) => {
-    const sid = settingId(s);
-    if (settingIds.has(sid)) {
-      out.push(diag(parsed, SemanticCode.duplicateSetting, `Setting "${sid}" is defined twice (also settings[${settingIds.get(sid)}]); give one an "id".`, ["settings", i, s.id ? "id" : "method"]));
-    } else settingIds.set(sid, i);
-    (s.generators ?? []).forEach((gid, j) => {
-      if (!ids.has(gid)) {
+  const settings = Array.isArray(spec.settings) ? spec.settings : [];
+  settings.forEach((s, i) => {
+    if (!isObj(s)) return;
+    const domain = str(s.domain);
+    const method = str(s.method);
+    const sid = str(s.id) ?? (domain && method ? settingId({ domain, method }) : undefined);
+    if (sid !== undefined) {
+      if (settingIds.has(sid)) {
+        out.push(diag(parsed, SemanticCode.duplicateSetting, `Setting "${sid}" is defined twice (also settings[${settingIds.get(sid)}]); give one an "id".`, ["settings", i, s.id !== undefined ? "id" : "method"]));
+      } else settingIds.set(sid, i);
+    }
+    // Unknown ids are only meaningful when the generator list itself could be read.
+    if (!Array.isArray(spec.generators) || !Array.isArray(s.generators)) return;
+    s.generators.forEach((gid, j) => {
+      if (typeof gid === "string" && !ids.has(gid)) {
         const known = [...ids.keys()].map((k) => `"${k}"`).join(", ");
-        out.push(diag(parsed, SemanticCode.unknownGenerator, `Unknown generator "${gid}". Defined generators: ${known}.`, ["settings", i, "generators", j]));
+        out.push(diag(parsed, SemanticCode.unknownGenerator, `Unknown generator "${gid}". Defined generators: ${known || "none"}.`, ["settings", i, "generators", j]));
       }
     });
   });
-  if (spec.student.training.recipe === "custom" && !spec.student.training.command) {
+  const training = isObj(spec.student) && isObj(spec.student.training) ? spec.student.training : undefined;
+  if (training?.recipe === "custom" && training.command === undefined) {
     out.push(diag(parsed, SemanticCode.customRecipeCommand, `The "custom" training recipe needs a "command".`, ["student", "training", "recipe"]));
   }
   return out;

@@ -29,9 +29,10 @@ function finish<T>(loaded: LoadResult<T>, extra: SpecDiagnostic[]): LoadResult<T
 export async function validateSpecText(text: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   const loaded = loadJsoncWith(ExperimentSpec, text);
   const extra = duplicateKeyDiagnostics(loaded.parsed);
+  // Reference rules read the raw value, so they report even while schema errors remain elsewhere.
+  extra.push(...referenceDiagnostics(loaded.parsed.value, loaded.parsed));
   const spec = loaded.value;
   if (spec) {
-    extra.push(...referenceDiagnostics(spec, loaded.parsed));
     if (options.fs && options.specPath) {
       extra.push(...(await seedDiagnostics(spec, loaded.parsed, options.specPath, options.fs)));
       extra.push(...(await hostDiagnostics(spec, loaded.parsed, options.specPath, options.fs)));
