@@ -3,7 +3,16 @@
  * commands are registered here, and each feature lives in its own module under src/extension/.
  */
 import * as vscode from "vscode";
+import { registerExperimentsTree } from "./experiments-tree";
+import { registerHostsTree } from "./hosts-tree";
 import { registerPgrCommands } from "./pgr-commands";
+import { registerRunSetting } from "./run-setting";
+import { registerRunWatcher } from "./run-watcher";
+import { registerRunsTree } from "./runs-tree";
+import { registerSecrets } from "./secrets";
+import { registerStatusBar } from "./status-bar";
+import { registerTrust } from "./trust";
+import { registerWalkthrough } from "./walkthrough";
 import { registerValidateCommand } from "./validate-command";
 
 export interface AgoraExtensionApi {
@@ -16,6 +25,15 @@ export function activate(context: vscode.ExtensionContext): AgoraExtensionApi {
   context.subscriptions.push(log);
   registerValidateCommand(context, log);
   registerPgrCommands(context, log);
+  registerTrust(context, log);
+  registerSecrets(context, log);
+  registerRunWatcher(context, log);
+  registerExperimentsTree(context, log);
+  registerHostsTree(context, log);
+  registerRunsTree(context, log);
+  registerRunSetting(context, log);
+  registerStatusBar(context, log);
+  registerWalkthrough(context, log);
   log.info("AgoraBench Studio activated");
   return { log };
 }

@@ -1,8 +1,8 @@
 /** Commands that show PGR: the paper's Table 2, and PGR computed from a scores file of the workspace. */
 import * as vscode from "vscode";
-import { formatPgrDetail, formatPgrTable, formatReferenceTable } from "../core/pgr-format";
-import { computePgr, referenceTable, ScoresFile } from "../core/pgr";
-import { loadJsoncWith } from "../core/spec/load";
+
+/** The PGR code is loaded on first use, so activation does not evaluate zod and the reference table. */
+const pgrModules = () => Promise.all([import("../core/pgr-format.js"), import("../core/pgr.js"), import("../core/spec/load.js")]);
 
 async function showText(title: string, text: string): Promise<vscode.TextDocument> {
   const doc = await vscode.workspace.openTextDocument({ content: `${title}\n\n${text}\n`, language: "plaintext" });
@@ -12,9 +12,10 @@ async function showText(title: string, text: string): Promise<vscode.TextDocumen
 
 export function registerPgrCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand("agorabench.showReferencePgr", () =>
-      showText("AgoraBench — PGR (%) reported in the paper (Table 2)", formatReferenceTable(referenceTable(), "table")),
-    ),
+    vscode.commands.registerCommand("agorabench.showReferencePgr", async () => {
+      const [{ formatReferenceTable }, { referenceTable }] = await pgrModules();
+      return showText("AgoraBench — PGR (%) reported in the paper (Table 2)", formatReferenceTable(referenceTable(), "table"));
+    }),
     vscode.commands.registerCommand("agorabench.computePgr", async (target?: vscode.Uri) => {
       let uri = target;
       if (!uri) {
@@ -26,6 +27,7 @@ export function registerPgrCommands(context: vscode.ExtensionContext, log: vscod
         uri = pick?.uri;
       }
       if (!uri) return undefined;
+      const [{ formatPgrDetail, formatPgrTable }, { computePgr, ScoresFile }, { loadJsoncWith }] = await pgrModules();
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
       const loaded = loadJsoncWith(ScoresFile, text);
       if (!loaded.value) {

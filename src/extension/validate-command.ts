@@ -1,7 +1,6 @@
 /** "AgoraBench: Validate Experiment Specs": checks every spec of the workspace with the shared core validator. */
 import * as vscode from "vscode";
 import type { SpecFileSystem } from "../core/spec/semantic";
-import { validateSpecText } from "../core/spec/validate";
 
 export interface ValidateSummary {
   valid: number;
@@ -41,6 +40,8 @@ export function registerValidateCommand(context: vscode.ExtensionContext, log: v
 
   context.subscriptions.push(
     vscode.commands.registerCommand("agorabench.validateSpecs", async (): Promise<ValidateSummary> => {
+      // Loaded on first use: the validator pulls in zod, which activation should not pay for.
+      const { validateSpecText } = await import("../core/spec/validate.js");
       const files = await vscode.workspace.findFiles("**/*.agora.json", "**/{node_modules,runs}/**");
       let invalid = 0;
       collection.clear();

@@ -1,0 +1,338 @@
+/**
+ * What the workbench knows about runs, read only from run folders (`plan.json`, `events.jsonl`,
+ * `scores.json`). No `vscode` import: the Runs/Experiments trees, the status bar and `npm run bench:ui`
+ * share it, and unit tests drive it with plain folders.
+ *
+ * Each run's events file is tailed incrementally (byte offset + carried partial line), so a refresh with
+ * hundreds of runs reads only what was appended since the last look.
+ */
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { computePgr, ScoresFile } from "../core/pgr";
+import { parseEvents, type RunEvent, type RunState, type RunSummary, summarizeEvents, type StageName } from "../core/run/events";
+import { RUN_FILES } from "../core/run/layout";
+import { processAlive } from "./run-format";
+
+export { formatProgress, formatUsd, pgrFor, processAlive } from "./run-format";
+
+/** The parts of plan.json the UI needs; read leniently so a newer plan version still lists. */
+export interface PlanSummary {
+  specPath?: string;
+  specName?: string;
+  settings: { id: string; domain?: string; method?: string; generators: string[]; host?: string }[];
+  host?: string;
+}
+
+export interface StageView {
+  stage: StageName;
+  state: "running" | "finished" | "failed" | "cancelled" | "pending";
+  done: number;
+  total: number;
+  costUsd: number;
+  /** Items per minute, summed over the stage's setting × generator streams. */
+  throughputPerMin: number;
+  lastError?: string;
+  /** Per setting/generator progress, for tooltips. */
+  parts: { setting?: string; generator?: string; done: number; total: number }[];
+}
+
+export interface RunView {
+  runId: string;
+  runDir: string;
+  plan?: PlanSummary;
+  summary: RunSummary;
+  /** Summary state, with `interrupted` when the log says running but the local engine process is gone. */
+  state: RunState | "interrupted";
+  stages: StageView[];
+  pid?: number;
+  host?: string;
+  /** PGR (%) per `generator|method|domain`, from scores.json when the score stage wrote one. */
+  pgr: Map<string, number>;
+  /** Last log/error lines, newest last, for the per-run output channel. */
+  events: RunEvent[];
+}
+
+const MAX_KEPT_EVENTS = 2000;
+
+class Tail {
+  offset = 0;
+  carry = "";
+  events: RunEvent[] = [];
+  size = -1;
+  mtimeMs = -1;
+
+  /** Reads what was appended since the last call; returns true when anything changed. */
+  read(file: string): boolean {
+    let fd: number;
+    try {
+      fd = openSync(file, "r");
+    } catch {
+      return false;
+    }
+    try {
+      const st = fstatSync(fd);
+      if (st.size === this.size && st.mtimeMs === this.mtimeMs) return false;
+      if (st.size < this.offset) {
+        // Rewritten from scratch (should not happen with an append-only log): start over.
+        this.offset = 0;
+        this.carry = "";
+        this.events = [];
+      }
+      const length = st.size - this.offset;
+      this.size = st.size;
+      this.mtimeMs = st.mtimeMs;
+      if (length <= 0) return false;
+      const buf = Buffer.alloc(length);
+      readSync(fd, buf, 0, length, this.offset);
+      this.offset = st.size;
+      const text = this.carry + buf.toString("utf8");
+      const cut = text.lastIndexOf("\n") + 1;
+      this.carry = text.slice(cut);
+      const parsed = parseEvents(text.slice(0, cut)).events;
+      if (parsed.length) {
+        this.events.push(...parsed);
+        if (this.events.length > MAX_KEPT_EVENTS * 2) this.keepBounded();
+      }
+      return parsed.length > 0;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Progress events are cumulative, so dropping old ones loses nothing the summary needs except starts. */
+  private keepBounded(): void {
+    const important = this.events.filter((e) => e.type !== "progress" && e.type !== "log");
+    const recent = this.events.slice(-MAX_KEPT_EVENTS);
+    const lastProgress = new Map<string, RunEvent>();
+    for (const e of this.events) if (e.type === "progress") lastProgress.set(`${e.stage}|${e.setting}|${e.generator}`, e);
+    const set = new Set<RunEvent>([...important, ...lastProgress.values(), ...recent]);
+    this.events = this.events.filter((e) => set.has(e));
+  }
+}
+
+function readPlan(runDir: string): PlanSummary | undefined {
+  try {
+    const raw = JSON.parse(readFileSync(join(runDir, RUN_FILES.plan), "utf8")) as {
+      spec?: { path?: string; name?: string };
+      settings?: { id?: string; domain?: string; method?: string; generators?: string[]; host?: string }[];
+      hosts?: { generate?: string };
+    };
+    return {
+      specPath: raw.spec?.path,
+      specName: raw.spec?.name,
+      settings: (raw.settings ?? []).map((s) => ({ id: String(s.id ?? ""), domain: s.domain, method: s.method, generators: s.generators ?? [], host: s.host })),
+      host: raw.hosts?.generate,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function readPgr(runDir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const file = join(runDir, RUN_FILES.scores);
+  if (!existsSync(file)) return out;
+  try {
+    const parsed = ScoresFile.safeParse(JSON.parse(readFileSync(file, "utf8")));
+    if (!parsed.success) return out;
+    for (const g of computePgr(parsed.data).generators) {
+      for (const m of Object.values(g.methods)) {
+        if (!m) continue;
+        for (const d of Object.values(m.domains)) if (d) out.set(`${g.generator}|${m.method}|${d.domain}`, d.pgr);
+      }
+    }
+  } catch {
+    // A scores file being written is retried on the next refresh.
+  }
+  return out;
+}
+
+/** Folds events into per-stage rows (the Runs view's children). */
+export function stageViews(events: readonly RunEvent[]): StageView[] {
+  const stages = new Map<StageName, StageView & { streams: Map<string, { done: number; total: number; cost: number; tpm: number; setting?: string; generator?: string }> }>();
+  const get = (stage: StageName) => {
+    let s = stages.get(stage);
+    if (!s) {
+      s = { stage, state: "pending", done: 0, total: 0, costUsd: 0, throughputPerMin: 0, parts: [], streams: new Map() };
+      stages.set(stage, s);
+    }
+    return s;
+  };
+  for (const e of events) {
+    const stage = e.stage ?? (e.type === "progress" ? "generate" : undefined);
+    if (!stage) continue;
+    const s = get(stage);
+    switch (e.type) {
+      case "stage.started":
+        s.state = "running";
+        break;
+      case "progress":
+        if (s.state === "pending") s.state = "running";
+        s.streams.set(`${e.setting ?? ""}|${e.generator ?? ""}`, {
+          done: e.done,
+          total: e.total,
+          cost: e.costUsd ?? 0,
+          tpm: e.throughputPerMin ?? 0,
+          setting: e.setting,
+          generator: e.generator,
+        });
+        break;
+      case "error":
+        s.lastError = e.message;
+        break;
+      case "stage.finished":
+        s.state = e.ok ? "finished" : "failed";
+        if (!e.ok) s.lastError = e.message ?? `exit code ${e.exitCode}`;
+        break;
+      case "scores":
+        // The score stage's result: written once, when it is done.
+        s.state = "finished";
+        break;
+      default:
+        break;
+    }
+  }
+  // A finished run leaves no stage "running" even if a stage forgot its own finished event.
+  const end = [...events].reverse().find((e) => e.type === "run.finished" || e.type === "run.cancelled");
+  if (end) {
+    for (const s of stages.values()) {
+      if (s.state !== "running" && s.state !== "pending") continue;
+      s.state = end.type === "run.cancelled" ? "cancelled" : end.ok ? "finished" : s.state === "running" ? "failed" : s.state;
+    }
+  }
+  return [...stages.values()].map(({ streams, ...s }) => {
+    for (const p of streams.values()) {
+      s.done += p.done;
+      s.total += p.total;
+      s.costUsd += p.cost;
+      s.throughputPerMin += s.state === "running" ? p.tpm : 0;
+      s.parts.push({ setting: p.setting, generator: p.generator, done: p.done, total: p.total });
+    }
+    return s;
+  });
+}
+
+export interface RunIndexOptions {
+  /** Whether to check local engine pids (off in benchmarks of foreign run folders). */
+  checkPids?: boolean;
+  /** Host names whose engines run on this machine (default: `local`). */
+  localHosts?: ReadonlySet<string>;
+}
+
+/** All runs under a set of runs folders, refreshed incrementally. */
+export class RunIndex {
+  private readonly tails = new Map<string, Tail>();
+  private readonly views = new Map<string, RunView>();
+  private readonly extraDirs = new Set<string>();
+
+  constructor(private readonly options: RunIndexOptions = {}) {}
+
+  /** Adds a run folder that lives outside the scanned folders (e.g. one the CLI reported). */
+  track(runDir: string): void {
+    this.extraDirs.add(runDir);
+  }
+
+  /** Rescans `folders` (each holding `<run-id>/` folders); returns the run dirs whose view changed. */
+  refresh(folders: readonly string[]): string[] {
+    const seen = new Set<string>();
+    for (const folder of folders) {
+      let names: string[];
+      try {
+        names = readdirSync(folder);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const dir = join(folder, name);
+        if (existsSync(join(dir, RUN_FILES.events)) || existsSync(join(dir, RUN_FILES.plan))) seen.add(dir);
+      }
+    }
+    for (const d of this.extraDirs) if (existsSync(d)) seen.add(d);
+    const changed: string[] = [];
+    for (const dir of [...this.views.keys()]) {
+      if (!seen.has(dir)) {
+        this.views.delete(dir);
+        this.tails.delete(dir);
+        changed.push(dir);
+      }
+    }
+    for (const dir of seen) if (this.refreshRun(dir)) changed.push(dir);
+    return changed;
+  }
+
+  /** Re-reads one run's new events; true when its view changed. */
+  refreshRun(dir: string): boolean {
+    let tail = this.tails.get(dir);
+    const isNew = !tail;
+    if (!tail) {
+      tail = new Tail();
+      this.tails.set(dir, tail);
+    }
+    const grew = tail.read(join(dir, RUN_FILES.events));
+    const prev = this.views.get(dir);
+    if (!isNew && !grew && prev) {
+      // Only liveness can change without new events.
+      const state = this.liveState(prev.summary, prev.pid, prev.host);
+      if (state === prev.state) return false;
+      prev.state = state;
+      return true;
+    }
+    const summary = summarizeEvents(tail.events);
+    const started = [...tail.events].reverse().find((e) => e.type === "run.started");
+    const pid = started?.type === "run.started" ? started.pid : undefined;
+    const plan = prev?.plan ?? readPlan(dir);
+    const host = (started?.type === "run.started" ? started.host : undefined) ?? plan?.host;
+    const view: RunView = {
+      runId: summary.runId ?? dir.split(/[\\/]/).pop() ?? dir,
+      runDir: dir,
+      plan,
+      summary,
+      state: this.liveState(summary, pid, host),
+      stages: stageViews(tail.events),
+      pid,
+      host,
+      pgr: summary.state === "finished" || !prev ? readPgr(dir) : prev.pgr,
+      events: tail.events,
+    };
+    this.views.set(dir, view);
+    return true;
+  }
+
+  private liveState(summary: RunSummary, pid: number | undefined, host: string | undefined): RunView["state"] {
+    if (summary.state !== "running" || !pid || this.options.checkPids === false) return summary.state;
+    const local = this.options.localHosts ?? new Set(["local"]);
+    if (host && !local.has(host)) return summary.state;
+    return processAlive(pid) ? "running" : "interrupted";
+  }
+
+  get(dir: string): RunView | undefined {
+    return this.views.get(dir);
+  }
+
+  /** Newest first (run ids start with a UTC timestamp). */
+  all(): RunView[] {
+    return [...this.views.values()].sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+  }
+
+  active(): RunView[] {
+    return this.all().filter((r) => r.state === "running" || r.state === "paused");
+  }
+
+  /** The newest run that covered (spec, setting, generator); spec compared by absolute path. */
+  latestFor(specPath: string, setting: string, generator?: string): RunView | undefined {
+    return this.all().find(
+      (r) =>
+        r.plan?.specPath === specPath &&
+        r.plan.settings.some((s) => s.id === setting && (!generator || s.generators.includes(generator))),
+    );
+  }
+}
+
+/** Modification time of a run folder's event log, for "updated … ago" tooltips. */
+export function eventsMtime(runDir: string): Date | undefined {
+  try {
+    return statSync(join(runDir, RUN_FILES.events)).mtime;
+  } catch {
+    return undefined;
+  }
+}
