@@ -129,6 +129,16 @@ export interface ServerOptions {
   cliBundle?: string;
   extensionBundle?: string;
   env?: Record<string, string>;
+  /** Install the packaged extension into the server (default). Off for extensionDevelopmentPath runs. */
+  installExtension?: boolean;
+  /** More code-server arguments, e.g. `--vscode-option enable-smoke-test-driver` for in-host suites. */
+  extraArgs?: string[];
+  /** Query string to open instead of `?folder=…` (in-host suites pass their payload here). */
+  query?: string;
+  /** Called with the page before the workbench loads (to expose functions the workbench calls). */
+  beforeLoad?: (page: Page) => Promise<void>;
+  /** Don't wait for the workbench UI (an in-host suite may finish and close first). */
+  noWait?: boolean;
 }
 
 export class Workbench {
@@ -167,7 +177,8 @@ export class Workbench {
       ),
     );
     writeFileSync(join(this.root, "config.yaml"), "auth: none\ncert: false\n");
-    installExtension(this.extensionsDir, opts.cliBundle, opts.extensionBundle);
+    mkdirSync(this.extensionsDir, { recursive: true });
+    if (opts.installExtension !== false) installExtension(this.extensionsDir, opts.cliBundle, opts.extensionBundle);
     const args = [
       this.install.codeServer,
       "--config", join(this.root, "config.yaml"),
@@ -179,6 +190,7 @@ export class Workbench {
       "--reconnection-grace-time", "5",
       "--user-data-dir", this.userDataDir,
       "--extensions-dir", this.extensionsDir,
+      ...(opts.extraArgs ?? []),
     ];
     this.server = spawn(this.install.node24, args, {
       detached: true,
@@ -195,7 +207,9 @@ export class Workbench {
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
     this.page = this.context.pages()[0] ?? (await this.context.newPage());
-    await this.page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(opts.workspace)}`);
+    await opts.beforeLoad?.(this.page);
+    await this.page.goto(`http://127.0.0.1:${this.port}/${opts.query ?? `?folder=${encodeURIComponent(opts.workspace)}`}`);
+    if (opts.noWait) return this.page;
     await this.page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
     await this.page.waitForSelector(".activitybar", { timeout: 30_000 });
     return this.page;
@@ -218,13 +232,19 @@ export class Workbench {
   /** F1, type the command's title, Enter. */
   async runCommand(title: string): Promise<void> {
     const page = this.page!;
-    await page.keyboard.press("Escape");
-    await page.keyboard.press("F1");
-    const input = page.locator(".quick-input-widget input");
-    await input.waitFor({ state: "visible", timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { hasText: title }).first();
-    await row.waitFor({ state: "visible", timeout: 15_000 });
+    // The palette lists commands as they are when it opens; right after start-up an extension's
+    // contributions may land a moment later, so reopen it until the command shows (up to ~30 s).
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("F1");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible", timeout: 10_000 });
+      await input.fill(`>${title}`);
+      const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { hasText: title }).first();
+      const shown = await row.waitFor({ state: "visible", timeout: 5_000 }).then(() => true, () => false);
+      if (shown) break;
+      if (attempt >= 6) throw new Error(`the command palette never offered "${title}"`);
+    }
     await page.keyboard.press("Enter");
   }
 
