@@ -18,7 +18,8 @@ const node = {
   minify: production,
   logLevel: "warning",
   // ssh2's optional native add-ons: the pure-JS fallbacks are used instead.
-  external: ["cpu-features"],
+  // resvg-js (PNG for `agora report`) loads a prebuilt native binary at run time: resolved, not bundled.
+  external: ["cpu-features", "@resvg/resvg-js"],
   // Meta-prompt templates (src/generation/prompts/templates/*.prompt.md) are inlined as text.
   loader: { ".node": "empty", ".md": "text" },
   // jsonc-parser and vscode-json-languageservice ship UMD "main" builds whose dynamic requires esbuild

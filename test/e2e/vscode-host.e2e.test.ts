@@ -23,7 +23,7 @@ describe("real VS Code: in-extension-host suites", function () {
   after(async () => wb?.stop());
 
   it("passes the extension-host mocha suites with examples/ open", async () => {
-    const { buildHostTests } = (await import("../../scripts/e2e/build-host-tests.mjs")) as { buildHostTests(): string };
+    const { buildHostTests } = await import("../../scripts/e2e/build-host-tests.mjs");
     const testsIndex = buildHostTests();
     wb = new Workbench(install!);
     const log: string[] = [];
