@@ -59,10 +59,8 @@ describe("workbench in real VS Code (code-server)", function () {
   const scratch = mkdtempSync(join(tmpdir(), "agora-wb-cli-"));
 
   before(async function () {
-    if (!install) {
-      console.log("    (skipped: no code-server install; see /work/shared/e2e-vscode.md or scripts/e2e/vscode-setup.mjs)");
-      this.skip();
-    }
+    // npm test installs the VS Code build first; a missing one is a failure, not a reason to skip.
+    if (!install) throw new Error("No VS Code build: run `node scripts/e2e/vscode-setup.mjs` (npm test does).");
     ensureBuilt();
     execFileSync(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { cwd: repoRoot, stdio: "ignore" });
     cliBundle = buildTestCli(scratch);
