@@ -4,6 +4,7 @@
  */
 import * as vscode from "vscode";
 import { registerExperimentsTree } from "./experiments-tree";
+import { registerLanguageClient } from "./language-client";
 import { registerHostsTree } from "./hosts-tree";
 import { registerPgrCommands } from "./pgr-commands";
 import { registerRunSetting } from "./run-setting";
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): AgoraExtensionApi {
   const log = vscode.window.createOutputChannel("AgoraBench", { log: true });
   context.subscriptions.push(log);
   registerValidateCommand(context, log);
+  registerLanguageClient(context, log);
   registerPgrCommands(context, log);
   registerTrust(context, log);
   registerSecrets(context, log);
