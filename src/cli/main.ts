@@ -3,10 +3,11 @@
  */
 import { type CliCommand, type CliIo, UsageError } from "./command";
 import { generateCommand } from "./commands/generate";
+import { cancelCommand, resumeCommand, runCommand, statusCommand } from "./commands/run";
 import { pgrCommand } from "./commands/pgr";
 import { validateCommand } from "./commands/validate";
 
-export const COMMANDS: CliCommand[] = [validateCommand, pgrCommand, generateCommand];
+export const COMMANDS: CliCommand[] = [validateCommand, pgrCommand, generateCommand, runCommand, resumeCommand, statusCommand, cancelCommand];
 
 const VERSION = "0.1.0";
 

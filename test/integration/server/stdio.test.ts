@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver-protocol/node";
-import { type PublishDiagnosticsParams, PublishDiagnosticsNotification } from "vscode-languageserver-protocol";
+import type { PublishDiagnosticsParams } from "vscode-languageserver-protocol";
 import { ensureBuilt, repoRoot } from "../../support/build";
 
 describe("agora-language-server over stdio", function () {
@@ -32,7 +32,9 @@ describe("agora-language-server over stdio", function () {
     ensureBuilt();
     proc = spawn(process.execPath, [join(repoRoot, "dist", "server.js"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
     conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.onNotification(PublishDiagnosticsNotification.type, (p) => published.push(p));
+    conn.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
+      published.push(p);
+    });
     conn.listen();
     const init = (await conn.sendRequest("initialize", { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {} })) as { serverInfo: { name: string } };
     assert.equal(init.serverInfo.name, "agora-language-server");
