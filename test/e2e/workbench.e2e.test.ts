@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBuilt, repoRoot } from "../support/build";
 import { type LlmTestServer, startLlmTestServer } from "../support/llm-test-server";
-import { buildProductionExtension, buildTestCli, findCodeServer, Workbench } from "./support/workbench";
+import { buildProductionExtension, findCodeServer, Workbench } from "./support/workbench";
 import { type E2eWorkspace, makeWorkspace } from "./support/workbench-workspace";
 
 const API_KEY = `sk-e2e-${Date.now().toString(36)}-DO-NOT-PERSIST`;
@@ -54,7 +54,6 @@ describe("workbench in real VS Code (code-server)", function () {
   let llm: LlmTestServer;
   let ws: E2eWorkspace;
   let wb: Workbench;
-  let cliBundle: string;
   let extensionBundle: string;
   const scratch = mkdtempSync(join(tmpdir(), "agora-wb-cli-"));
 
@@ -63,7 +62,6 @@ describe("workbench in real VS Code (code-server)", function () {
     if (!install) throw new Error("No VS Code build: run `node scripts/e2e/vscode-setup.mjs` (npm test does).");
     ensureBuilt();
     execFileSync(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { cwd: repoRoot, stdio: "ignore" });
-    cliBundle = buildTestCli(scratch);
     extensionBundle = buildProductionExtension(scratch);
     // Requests need the key: a run that succeeds proves the key reached the engine through its environment.
     llm = await startLlmTestServer({ apiKey: API_KEY, latency: { medianMs: 900, sigma: 0.2 } });
@@ -95,7 +93,7 @@ describe("workbench in real VS Code (code-server)", function () {
 
   it("shows the three views populated from specs, hosts and run folders", async () => {
     wb = new Workbench(install!);
-    await wb.start({ workspace: ws.root, cliBundle, extensionBundle });
+    await wb.start({ workspace: ws.root, extensionBundle });
     await wb.openAgoraBench();
     await wb.waitForRow("Experiments", /E2E local test server/);
     await wb.waitForRow("Experiments", /math\.response_generation.*finished/);
@@ -267,7 +265,7 @@ describe("workbench in real VS Code (code-server)", function () {
     const before = llm.stats().requests;
     const runsBefore = readdirSync(ws.runsDir).length;
     wb = new Workbench(install!);
-    await wb.start({ workspace: ws.root, cliBundle, extensionBundle, trusted: false });
+    await wb.start({ workspace: ws.root, extensionBundle, trusted: false });
     await wb.openAgoraBench();
     // The views still show what is on disk; running is not offered anywhere.
     await wb.waitForRow("Experiments", /E2E local test server/);

@@ -49,14 +49,12 @@ export const EXTENSION_ID = `${PKG.publisher}.${PKG.name}`;
 
 /**
  * Copies the files a .vsix would hold (see .vscodeignore) into `extDir/<publisher>.<name>-<version>`.
- * `cliBundle` replaces dist/cli.js (the e2e CLI with stand-in run commands while those are missing).
  */
-export function installExtension(extDir: string, cliBundle?: string, extensionBundle?: string): string {
+export function installExtension(extDir: string, extensionBundle?: string): string {
   const target = join(extDir, `${EXTENSION_ID}-${PKG.version}`);
   mkdirSync(join(target, "dist"), { recursive: true });
   for (const f of ["package.json", "README.md", "CHANGELOG.md", "LICENSE"]) if (existsSync(join(repoRoot, f))) cpSync(join(repoRoot, f), join(target, f));
   for (const f of ["extension.js", "server.js", "cli.js"]) if (existsSync(join(repoRoot, "dist", f))) cpSync(join(repoRoot, "dist", f), join(target, "dist", f));
-  if (cliBundle) cpSync(cliBundle, join(target, "dist", "cli.js"));
   if (extensionBundle) cpSync(extensionBundle, join(target, "dist", "extension.js"));
   for (const d of ["schemas", "syntaxes", "media", "examples"]) if (existsSync(join(repoRoot, d))) cpSync(join(repoRoot, d), join(target, d), { recursive: true });
   return target;
@@ -75,27 +73,6 @@ export function buildProductionExtension(outDir: string): string {
     mainFields: ["module", "main"],
     loader: { ".md": "text", ".node": "empty" },
     external: ["vscode", "cpu-features"],
-    outfile: out,
-    logLevel: "warning",
-    absWorkingDir: repoRoot,
-  });
-  return out;
-}
-
-/** Builds test/e2e/support/cli-with-run.ts into a CLI bundle (real CLI + contract stand-ins). */
-export function buildTestCli(outDir: string): string {
-  const out = join(outDir, "cli.js");
-  buildSync({
-    entryPoints: [join(repoRoot, "test/e2e/support/cli-with-run.ts")],
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    mainFields: ["module", "main"],
-    loader: { ".md": "text", ".node": "empty" },
-    external: ["cpu-features"],
-    // main.ts runs itself when it is the main module; here the wrapper decides.
-    define: { "require.main": "undefined" },
     outfile: out,
     logLevel: "warning",
     absWorkingDir: repoRoot,
@@ -126,7 +103,6 @@ export interface ServerOptions {
   settings?: Record<string, unknown>;
   /** false → workspace trust on and the folder opens in Restricted Mode. */
   trusted?: boolean;
-  cliBundle?: string;
   extensionBundle?: string;
   env?: Record<string, string>;
   /** Install the packaged extension into the server (default). Off for extensionDevelopmentPath runs. */
@@ -178,7 +154,7 @@ export class Workbench {
     );
     writeFileSync(join(this.root, "config.yaml"), "auth: none\ncert: false\n");
     mkdirSync(this.extensionsDir, { recursive: true });
-    if (opts.installExtension !== false) installExtension(this.extensionsDir, opts.cliBundle, opts.extensionBundle);
+    if (opts.installExtension !== false) installExtension(this.extensionsDir, opts.extensionBundle);
     const args = [
       this.install.codeServer,
       "--config", join(this.root, "config.yaml"),
