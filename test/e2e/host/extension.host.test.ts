@@ -3,7 +3,11 @@
  * @vscode/test-electron) with examples/ open: the extension's API as another extension or a user sees it.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as vscode from "vscode";
+import { copyExamplesWorkspace } from "../../../src/extension/walkthrough";
 
 const ID = "agorabench.agorabench-studio";
 
@@ -47,5 +51,25 @@ describe("AgoraBench Studio in the extension host", () => {
     await vscode.commands.executeCommand("agorabench.showReferencePgr");
     const text = vscode.window.activeTextEditor?.document.getText() ?? "";
     assert.match(text, /gpt-4o-2024-08-06\s+Instance generation\s+20\.6\s+73\.6\s+46\.1\s+46\.8/);
+  });
+});
+
+describe("Open Examples", () => {
+  it("copies the examples next to the schemas so relative $schema references resolve", async () => {
+    const ext = vscode.extensions.getExtension(ID);
+    assert.ok(ext);
+    const storage = vscode.Uri.file(mkdtempSync(join(tmpdir(), "agora-examples-")));
+    const examples = await copyExamplesWorkspace(ext.extensionUri, storage);
+    const spec = vscode.Uri.joinPath(examples, "experiments", "math.instance_generation.agora.json");
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(spec));
+    const ref = /"\$schema":\s*"([^"]+)"/.exec(text)?.[1];
+    assert.ok(ref, "the example spec names its schema");
+    const schema = vscode.Uri.joinPath(spec, "..", ref);
+    const parsed = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(schema))) as { title?: string; $schema?: string };
+    assert.ok(parsed.$schema, `${schema.fsPath} is not a JSON schema`);
+    // A second call keeps the user's edits to the examples.
+    await vscode.workspace.fs.writeFile(spec, new TextEncoder().encode(text + "\n// edited\n"));
+    await copyExamplesWorkspace(ext.extensionUri, storage);
+    assert.match(new TextDecoder().decode(await vscode.workspace.fs.readFile(spec)), /\/\/ edited/);
   });
 });
