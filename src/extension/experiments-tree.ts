@@ -9,6 +9,7 @@ import { formatUsd, pgrFor, settingIdOf as settingId } from "./run-format";
 import type { RunView } from "./run-index";
 import { runWatcher, type RunWatcher } from "./run-watcher";
 import { type SpecCatalog, specCatalog } from "./spec-catalog";
+import { CoalescedTreeRefresh } from "./tree-refresh";
 
 export type ExperimentsNode =
   | { kind: "spec"; specUri: vscode.Uri }
@@ -31,9 +32,8 @@ function runStatus(run: RunView | undefined, generator?: string): string | undef
 }
 
 export class ExperimentsTreeProvider implements vscode.TreeDataProvider<ExperimentsNode> {
-  private readonly emitter = new vscode.EventEmitter<ExperimentsNode | undefined>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly changes = new CoalescedTreeRefresh<ExperimentsNode>(200);
+  readonly onDidChangeTreeData = this.changes.event;
 
   constructor(
     private readonly catalog: SpecCatalog,
@@ -44,11 +44,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
   }
 
   refreshSoon(): void {
-    if (this.pending) return;
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      this.emitter.fire(undefined);
-    }, 200);
+    this.changes.fireSoon();
   }
 
   async getChildren(node?: ExperimentsNode): Promise<ExperimentsNode[]> {

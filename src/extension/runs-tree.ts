@@ -12,6 +12,7 @@ import type { RunView, StageView } from "./run-index";
 import { runWatcher, type RunWatcher } from "./run-watcher";
 import { keyEnvironment, storedKeyValues } from "./secrets";
 import { canRun, isVirtualWorkspace, UNTRUSTED_MESSAGE, VIRTUAL_MESSAGE } from "./trust";
+import { CoalescedTreeRefresh } from "./tree-refresh";
 
 export type RunsNode = { kind: "run"; runDir: string } | { kind: "stage"; runDir: string; stage: StageView["stage"] };
 
@@ -40,9 +41,8 @@ export function runDescription(v: RunView): string {
 }
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
-  private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly changes = new CoalescedTreeRefresh<RunsNode>(150);
+  readonly onDidChangeTreeData = this.changes.event;
 
   constructor(private readonly watcher: RunWatcher) {
     watcher.onDidChange(() => this.refreshSoon());
@@ -50,11 +50,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
 
   /** Coalesces bursts of event-file changes into one repaint. */
   refreshSoon(): void {
-    if (this.pending) return;
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      this.emitter.fire(undefined);
-    }, 150);
+    this.changes.fireSoon();
   }
 
   getChildren(node?: RunsNode): RunsNode[] {

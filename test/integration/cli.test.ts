@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cliPath, ensureBuilt, repoRoot } from "../support/build";
 
@@ -31,6 +31,26 @@ describe("agora CLI (built bundle)", function () {
       'test/fixtures/cli/broken.agora.json:10:3: error schema.unrecognized_key: Unknown property "studnet".',
     ]);
     assert.match(r.stderr, /0 of 1 file valid, 1 with errors/);
+  });
+
+  it("prints errors the contributed $agora problem matcher understands", () => {
+    // The regexp VS Code applies in a task with `"problemMatcher": "$agora"` — read from the manifest, so a
+    // change of either the output or the matcher breaks this test rather than users' Problems panels.
+    const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      contributes: { problemMatchers: { name: string; pattern: { regexp: string; file: number; line: number; column: number; severity: number; code: number; message: number } }[] };
+    };
+    const matcher = manifest.contributes.problemMatchers.find((m) => m.name === "agora");
+    assert.ok(matcher);
+    const { pattern } = matcher;
+    const r = agora("validate", "test/fixtures/cli/broken.agora.json");
+    const matches = r.stdout.trim().split("\n").map((l) => new RegExp(pattern.regexp).exec(l));
+    assert.equal(matches.length, 3);
+    for (const m of matches) assert.ok(m, "every error line matches");
+    const first = matches[0]!;
+    assert.deepEqual(
+      [first[pattern.file], first[pattern.line], first[pattern.column], first[pattern.severity], first[pattern.code], first[pattern.message]],
+      ["test/fixtures/cli/broken.agora.json", "7", "118", "error", "semantic.unknown-generator", 'Unknown generator "gpt5". Defined generators: "mini".'],
+    );
   });
 
   it("runs the file-based semantic rules once the schema is satisfied", () => {

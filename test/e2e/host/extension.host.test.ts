@@ -73,3 +73,38 @@ describe("Open Examples", () => {
     assert.match(new TextDecoder().decode(await vscode.workspace.fs.readFile(spec)), /\/\/ edited/);
   });
 });
+
+describe("Problem matchers", () => {
+  it("$agora turns `agora validate` output in a task into Problems", async function () {
+    this.timeout(60_000);
+    const ext = vscode.extensions.getExtension(ID);
+    assert.ok(ext);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const cli = vscode.Uri.joinPath(ext.extensionUri, "dist", "cli.js").fsPath;
+    const broken = vscode.Uri.joinPath(ext.extensionUri, "test", "fixtures", "cli", "broken.agora.json");
+    const task = new vscode.Task(
+      { type: "shell" },
+      folder,
+      "agora validate (problem matcher test)",
+      "agorabench-test",
+      new vscode.ProcessExecution(process.execPath, [cli, "validate", broken.fsPath], { env: { ELECTRON_RUN_AS_NODE: "1" } }),
+      "$agora",
+    );
+    const changed = new Promise<vscode.Diagnostic[]>((resolve) => {
+      const sub = vscode.languages.onDidChangeDiagnostics(() => {
+        const found = vscode.languages.getDiagnostics(broken).filter((d) => d.source === "agorabench");
+        if (found.length >= 3) {
+          sub.dispose();
+          resolve(found);
+        }
+      });
+    });
+    await vscode.tasks.executeTask(task);
+    const diagnostics = await changed;
+    const unknown = diagnostics.find((d) => d.code === "semantic.unknown-generator");
+    assert.ok(unknown, JSON.stringify(diagnostics));
+    assert.equal(unknown.severity, vscode.DiagnosticSeverity.Error);
+    assert.deepEqual([unknown.range.start.line, unknown.range.start.character], [6, 117]);
+  });
+});
