@@ -1,15 +1,13 @@
 /**
- * A rough pre-run cost estimate for the Run Setting confirmation and "Estimate Cost": items × typical
- * prompt/response sizes × the generator's price (spec override, else the bundled dated table). It is an
- * order of magnitude to guard against surprises, not a bill; the engine enforces `budget.maxUsd` exactly.
+ * The pre-run cost estimate for the Run Setting confirmation and "Estimate Cost": the very estimator the
+ * language server shows in its hover and code lens (`estimateSettingCost` in core/models, over the one
+ * bundled dated model table plus `agorabench.models`), so the numbers in the editor and in the confirmation
+ * agree. It is an order of magnitude to guard against surprises, not a bill; the engine enforces
+ * `budget.maxUsd` exactly.
  */
-import { costOf, lookupPrice } from "../core/pricing";
+import { estimateSettingCost as coreEstimate, FALLBACK_SEED_CHARS, ModelCatalog, type SeedStats, seedStatsOf, type SettingCostEstimate } from "../core/models";
+import { parseSeedText } from "../core/spec/semantic";
 import type { GeneratorSpec, SettingSpec } from "../core/spec/model";
-
-/** Typical tokens per request, from the paper's meta-prompts (demonstrations dominate instance generation). */
-const PROMPT_BASE_TOKENS = 350;
-const TOKENS_PER_DEMONSTRATION = 300;
-const TYPICAL_OUTPUT_TOKENS = 600;
 
 export interface GeneratorEstimate {
   generator: string;
@@ -26,23 +24,38 @@ export interface CostEstimate {
   perGenerator: GeneratorEstimate[];
 }
 
-export function estimateSettingCost(setting: SettingSpec, generators: readonly GeneratorSpec[], seedRecords?: number): CostEstimate {
-  const perSeed = setting.method !== "instance_generation";
-  let items = setting.instances;
-  if (perSeed) {
-    const seeds = setting.seed.limit !== undefined ? Math.min(setting.seed.limit, seedRecords ?? setting.seed.limit) : seedRecords;
-    if (seeds !== undefined) items = Math.min(items, seeds);
-  }
-  const input = PROMPT_BASE_TOKENS + (perSeed ? 200 : setting.demonstrations * TOKENS_PER_DEMONSTRATION);
-  const perGenerator = generators.map((g): GeneratorEstimate => {
-    const price = g.price ? { ...g.price, source: "spec price override" } : lookupPrice(g.model);
-    const output = Math.min(TYPICAL_OUTPUT_TOKENS, g.sampling.maxTokens);
-    if (!price) return { generator: g.id, items, usd: undefined, priceSource: `no price known for ${g.model}` };
-    return { generator: g.id, items, usd: costOf(price, { inputTokens: input * items, outputTokens: output * items }, g.batch), priceSource: price.source };
-  });
-  return {
-    totalUsd: perGenerator.reduce((a, g) => a + (g.usd ?? 0), 0),
-    incomplete: perGenerator.some((g) => g.usd === undefined),
-    perGenerator,
-  };
+/** The bundled table plus the user's `agorabench.models` entries (invalid entries are skipped). */
+export function catalogFrom(extraModels: unknown): ModelCatalog {
+  return new ModelCatalog(ModelCatalog.parseExtra(extraModels).entries);
+}
+
+/** Seed statistics from a seed file's text (JSONL, or a JSON array), or undefined when it cannot be used. */
+export function seedStatsFromText(text: string, setting: SettingSpec): SeedStats | undefined {
+  const t = text.trim();
+  let records: Record<string, unknown>[];
+  if (t.startsWith("[")) {
+    try {
+      const arr = JSON.parse(t) as unknown;
+      if (!Array.isArray(arr)) return undefined;
+      records = arr.filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null && !Array.isArray(r));
+    } catch {
+      return undefined;
+    }
+  } else records = parseSeedText(text).records;
+  return records.length ? seedStatsOf(records, setting.seed.fields) : undefined;
+}
+
+/**
+ * `seed`: the seed file's statistics, or only its record count (typical lengths are assumed then), or
+ * nothing when it could not be read.
+ */
+export function estimateSettingCost(
+  setting: SettingSpec,
+  generators: readonly GeneratorSpec[],
+  seed?: number | SeedStats,
+  catalog?: ModelCatalog,
+): CostEstimate & SettingCostEstimate {
+  const stats: SeedStats | undefined =
+    typeof seed === "number" ? { records: seed, avgInstructionChars: FALLBACK_SEED_CHARS.instruction, avgResponseChars: FALLBACK_SEED_CHARS.response } : seed;
+  return coreEstimate(setting, generators, stats, catalog);
 }

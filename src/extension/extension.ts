@@ -15,6 +15,9 @@ import { registerStatusBar } from "./status-bar";
 import { registerTrust } from "./trust";
 import { registerWalkthrough } from "./walkthrough";
 import { registerValidateCommand } from "./validate-command";
+import { registerSamplesPanel } from "./samples-panel";
+import { registerDataFileInspection } from "./data-file-inspection";
+import { registerChartsPanel } from "./charts-panel";
 
 export interface AgoraExtensionApi {
   /** The output channel feature modules log to. */
@@ -36,6 +39,9 @@ export function activate(context: vscode.ExtensionContext): AgoraExtensionApi {
   registerRunSetting(context, log);
   registerStatusBar(context, log);
   registerWalkthrough(context, log);
+  registerSamplesPanel(context, log);
+  registerDataFileInspection(context, log);
+  registerChartsPanel(context, log);
   log.info("AgoraBench Studio activated");
   return { log };
 }

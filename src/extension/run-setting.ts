@@ -7,7 +7,8 @@
 import { dirname } from "node:path";
 import * as vscode from "vscode";
 import type { ExperimentSpec, SettingSpec } from "../core/spec/model";
-import { type CostEstimate, estimateSettingCost } from "./cost-estimate";
+import type { SeedStats } from "../core/models";
+import { catalogFrom, type CostEstimate, estimateSettingCost, seedStatsFromText } from "./cost-estimate";
 import { type DetachedRun, lastJsonLine, redact, runCli } from "./engine-cli";
 import { readHostsFor } from "./hosts-model";
 import { formatUsd, settingIdOf as settingId } from "./run-format";
@@ -118,16 +119,17 @@ async function pickHost(entry: SpecEntry, setting: SettingSpec, last: LastChoice
   return (await vscode.window.showQuickPick(items, { title: "AgoraBench: Run Setting (4/4) — host", placeHolder: "Host the generate stage runs on" }))?.label;
 }
 
-async function seedRecordCount(specUri: vscode.Uri, setting: SettingSpec): Promise<number | undefined> {
+/** The seed file's statistics for the estimate (the language server's hover uses the same ones). */
+async function seedStats(specUri: vscode.Uri, setting: SettingSpec): Promise<SeedStats | undefined> {
   try {
     const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(specUri, "..", setting.seed.file));
-    const text = new TextDecoder().decode(bytes).trim();
-    if (text.startsWith("[")) return (JSON.parse(text) as unknown[]).length;
-    return text.split("\n").filter((l) => l.trim()).length;
+    return seedStatsFromText(new TextDecoder().decode(bytes), setting);
   } catch {
     return undefined;
   }
 }
+
+const userCatalog = () => catalogFrom(vscode.workspace.getConfiguration("agorabench").get<unknown>("models"));
 
 export function describeEstimate(est: CostEstimate): string {
   const parts = est.perGenerator.map((g) => `${g.generator}: ${g.usd === undefined ? "price unknown" : `~${formatUsd(g.usd)}`} (${g.items} items)`);
@@ -173,7 +175,7 @@ export function registerRunSetting(context: vscode.ExtensionContext, log: vscode
       await context.workspaceState.update(LAST_KEY, { spec: entry.uri.toString(), setting: sid, generators, host } satisfies LastChoice);
 
       const gens = spec.generators.filter((g) => generators.includes(g.id));
-      const estimate = estimateSettingCost(setting, gens, await seedRecordCount(entry.uri, setting));
+      const estimate = estimateSettingCost(setting, gens, await seedStats(entry.uri, setting), userCatalog());
       const threshold = spec.budget?.confirmAboveUsd ?? vscode.workspace.getConfiguration("agorabench").get<number>("confirmCostAboveUsd", 5);
       if (!args?.confirmed && (estimate.totalUsd > threshold || estimate.incomplete)) {
         const go = await vscode.window.showWarningMessage(
@@ -221,7 +223,7 @@ export function registerRunSetting(context: vscode.ExtensionContext, log: vscode
       const spec = target.entry.spec!;
       const own = target.setting.generators ?? spec.generators.map((g) => g.id);
       const gens = spec.generators.filter((g) => own.includes(g.id));
-      const est = estimateSettingCost(target.setting, gens, await seedRecordCount(target.entry.uri, target.setting));
+      const est = estimateSettingCost(target.setting, gens, await seedStats(target.entry.uri, target.setting), userCatalog());
       void vscode.window.showInformationMessage(`AgoraBench: ${settingId(target.setting)} — estimated ${describeEstimate(est)}.`);
       return est;
     }),

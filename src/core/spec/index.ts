@@ -4,3 +4,4 @@ export * from "./load";
 export * from "./positions";
 export * from "./semantic";
 export * from "./validate";
+export * from "./advisories";

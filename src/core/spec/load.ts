@@ -3,10 +3,8 @@
  * range. The JSONC parse is error-tolerant (jsonc-parser), so a syntax error does not hide schema errors
  * elsewhere in the file.
  */
-import { createScanner, findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 
-// jsonc-parser's SyntaxKind is an ambient const enum, which isolated modules cannot read: its values here.
-const Token = { OpenBrace: 1, CloseBrace: 2, OpenBracket: 3, CloseBracket: 4, EOF: 17 } as const;
 import type { z } from "zod";
 import { LineIndex, type Range } from "./positions";
 
@@ -23,11 +21,23 @@ export interface SpecDiagnostic {
 }
 
 export interface ParsedJsonc {
-  text: string;
-  root: Node | undefined;
-  value: unknown;
-  lines: LineIndex;
-  syntaxErrors: SpecDiagnostic[];
+  readonly text: string;
+  /** The error-tolerant tree (built on first use when the text is plain JSON with comments: see parseJsonc). */
+  readonly root: Node | undefined;
+  /** False when there is no value at all (empty text, refused nesting). */
+  readonly hasValue: boolean;
+  readonly value: unknown;
+  readonly lines: LineIndex;
+  readonly syntaxErrors: SpecDiagnostic[];
+  /** Property keys whose name already appeared in the same object. */
+  readonly duplicateKeys: readonly DuplicateKey[];
+}
+
+export interface DuplicateKey {
+  name: string;
+  /** Offset and length of the key token, quotes included. */
+  offset: number;
+  length: number;
 }
 
 const PARSE_OPTIONS = { disallowComments: false, allowTrailingComma: true, allowEmptyContent: false } as const;
@@ -35,46 +45,176 @@ const PARSE_OPTIONS = { disallowComments: false, allowTrailingComma: true, allow
 /** Deeper than any real spec; beyond it a tree walk could exhaust the stack, so we refuse early. */
 export const MAX_NESTING = 200;
 
-/** Offset where nesting first exceeds MAX_NESTING, found by a flat token scan (no recursion). */
-function excessiveNestingAt(text: string): number | undefined {
-  const scanner = createScanner(text, true);
-  let depth = 0;
-  for (let kind = scanner.scan(); kind !== Token.EOF; kind = scanner.scan()) {
-    if (kind === Token.OpenBrace || kind === Token.OpenBracket) {
-      if (++depth > MAX_NESTING) return scanner.getTokenOffset();
-    } else if (kind === Token.CloseBrace || kind === Token.CloseBracket) {
-      depth = Math.max(0, depth - 1);
-    }
-  }
-  return undefined;
+interface ScanResult {
+  /** Offset where nesting first exceeds MAX_NESTING. */
+  tooDeep?: number;
+  /** Comment ranges [start, end) in order. */
+  comments: number[];
+  duplicateKeys: DuplicateKey[];
 }
 
-/** Parses JSONC into a tree and a plain value, collecting every syntax error with its range. */
+/**
+ * One flat pass over the text (no recursion), run on every keystroke before anything else, so it must cost
+ * next to nothing: a character loop, not jsonc-parser's tokenizer. It finds where nesting exceeds
+ * MAX_NESTING (deeper trees could exhaust the stack), where comments are, and duplicate property keys.
+ * Strings end at their closing quote or at a line break, as jsonc-parser ends them, and comments are
+ * skipped, so it sees exactly the brackets the parser will see.
+ */
+function scan(text: string): ScanResult {
+  const comments: number[] = [];
+  const duplicateKeys: DuplicateKey[] = [];
+  // Per open container: the keys seen so far (objects) or null (arrays).
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22 || d === 10 || d === 13) break;
+      }
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys) {
+        let name = text.slice(start + 1, i);
+        if (escaped) {
+          try {
+            name = JSON.parse(text.slice(start, i + 1)) as string;
+          } catch {
+            // a malformed key: the parser reports it
+          }
+        }
+        if (keys.has(name)) duplicateKeys.push({ name, offset: start, length: i + 1 - start });
+        else keys.add(name);
+      }
+      expectKey = false;
+    } else if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f) {
+      const start = i;
+      for (i += 2; i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13; i++);
+      comments.push(start, i);
+      i--;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a /* * */) {
+      const end = text.indexOf("*/", i + 2);
+      comments.push(i, end < 0 ? n : end + 2);
+      if (end < 0) break;
+      i = end + 1;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      stack.push(c === 0x7b ? new Set() : null);
+      if (stack.length > MAX_NESTING) return { tooDeep: i, comments, duplicateKeys };
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = stack[stack.length - 1] != null;
+    } else if (c !== 0x20 && c !== 10 && c !== 13 && c !== 9) {
+      expectKey = false;
+    }
+  }
+  return { comments, duplicateKeys };
+}
+
+/** The text with every comment replaced by spaces (line breaks kept), so offsets stay the same. */
+function blankComments(text: string, comments: readonly number[]): string {
+  if (comments.length === 0) return text;
+  const parts: string[] = [];
+  let at = 0;
+  for (let k = 0; k < comments.length; k += 2) {
+    const from = comments[k]!;
+    const to = comments[k + 1]!;
+    parts.push(text.slice(at, from), text.slice(from, to).replace(/[^\r\n]/g, " "));
+    at = to;
+  }
+  parts.push(text.slice(at));
+  return parts.join("");
+}
+
+class Parsed implements ParsedJsonc {
+  private rootCache: Node | undefined;
+  private rootDone = false;
+  private linesCache: LineIndex | undefined;
+
+  constructor(
+    readonly text: string,
+    private readonly source: string,
+    readonly hasValue: boolean,
+    readonly value: unknown,
+    readonly syntaxErrors: SpecDiagnostic[],
+    readonly duplicateKeys: readonly DuplicateKey[],
+    root?: Node,
+  ) {
+    if (root) {
+      this.rootCache = root;
+      this.rootDone = true;
+    }
+  }
+
+  get root(): Node | undefined {
+    if (!this.rootDone) {
+      this.rootDone = true;
+      // Only reached for texts JSON.parse accepted (comments blanked): the tolerant parse finds no errors.
+      if (this.hasValue) this.rootCache = parseTree(this.source, [], PARSE_OPTIONS);
+    }
+    return this.rootCache;
+  }
+
+  get lines(): LineIndex {
+    this.linesCache ??= new LineIndex(this.text);
+    return this.linesCache;
+  }
+}
+
+/**
+ * Parses JSONC into a tree and a plain value, collecting every syntax error with its range.
+ *
+ * Fast path: a spec is almost always valid JSON plus comments, so after the flat scan the comments are
+ * blanked and the engine's native JSON.parse builds the value; the tree (for ranges) and the line index are
+ * only built when something asks for them, e.g. to place a diagnostic. Any text JSON.parse refuses
+ * (trailing commas, syntax errors, …) takes the error-tolerant jsonc-parser path, so errors never hide others.
+ */
 export function parseJsonc(text: string): ParsedJsonc {
-  const lines = new LineIndex(text);
-  const errors: ParseError[] = [];
   // A byte-order mark is legal at the start of a file but not JSON: blank it out so offsets stay the same.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
-  const tooDeep = excessiveNestingAt(source);
-  if (tooDeep !== undefined) {
+  const scanned = scan(source);
+  if (scanned.tooDeep !== undefined) {
+    const parsed = new Parsed(text, source, false, undefined, [], []);
     const diagnostic: SpecDiagnostic = {
       code: "syntax.TooDeep",
       message: `The document nests objects/arrays more than ${MAX_NESTING} levels deep; it cannot be a spec.`,
       severity: "error",
-      range: lines.rangeAt(tooDeep, 1),
+      range: parsed.lines.rangeAt(scanned.tooDeep, 1),
       path: [],
     };
-    return { text, root: undefined, value: undefined, lines, syntaxErrors: [diagnostic] };
+    parsed.syntaxErrors.push(diagnostic);
+    return parsed;
   }
+  try {
+    // JSON.parse stores a "__proto__" key as an own data property, never as a prototype.
+    const value: unknown = JSON.parse(blankComments(source, scanned.comments));
+    return new Parsed(text, source, true, value, [], scanned.duplicateKeys);
+  } catch {
+    // not plain JSON: the tolerant parser below reports exactly what is wrong
+  }
+  const errors: ParseError[] = [];
   const root = parseTree(source, errors, PARSE_OPTIONS);
-  const syntaxErrors = errors.map<SpecDiagnostic>((e) => ({
-    code: `syntax.${printParseErrorCode(e.error)}`,
-    message: describeParseError(printParseErrorCode(e.error)),
-    severity: "error",
-    range: lines.rangeAt(e.offset, Math.max(1, e.length)),
-    path: [],
-  }));
-  return { text, root, value: root ? nodeValue(root) : undefined, lines, syntaxErrors };
+  const duplicateKeys: DuplicateKey[] = [];
+  const value = root ? nodeValue(root, duplicateKeys) : undefined;
+  const parsed = new Parsed(text, source, root !== undefined, value, [], duplicateKeys, root);
+  for (const e of errors) {
+    parsed.syntaxErrors.push({
+      code: `syntax.${printParseErrorCode(e.error)}`,
+      message: describeParseError(printParseErrorCode(e.error)),
+      severity: "error",
+      range: parsed.lines.rangeAt(e.offset, Math.max(1, e.length)),
+      path: [],
+    });
+  }
+  return parsed;
 }
 
 function describeParseError(code: string): string {
@@ -114,21 +254,31 @@ function describeParseError(code: string): string {
 
 /**
  * Like jsonc-parser's getNodeValue, but safe against `__proto__` keys (stored as plain data, never as a
- * prototype). Duplicate keys: the last value wins, as with JSON.parse; the semantic rules report them.
+ * prototype). Duplicate keys: the last value wins, as with JSON.parse; their key nodes go to `duplicates`
+ * for the semantic rules (one walk of the tree for both).
  */
-function nodeValue(node: Node): unknown {
+function nodeValue(node: Node, duplicates: DuplicateKey[]): unknown {
   switch (node.type) {
     case "object": {
-      const entries: [string, unknown][] = [];
+      const obj: Record<string, unknown> = {};
       for (const prop of node.children ?? []) {
         const [k, v] = prop.children ?? [];
-        if (k && v) entries.push([String(k.value), nodeValue(v)]);
+        if (!k || !v) continue;
+        const key = String(k.value);
+        if (Object.prototype.hasOwnProperty.call(obj, key)) duplicates.push({ name: key, offset: k.offset, length: k.length });
+        const value = nodeValue(v, duplicates);
+        // defineProperty makes an own data property even for "__proto__", which never becomes a prototype.
+        if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+        else obj[key] = value;
       }
-      // fromEntries defines own data properties, so a "__proto__" key never becomes a prototype.
-      return Object.fromEntries(entries);
+      return obj;
     }
-    case "array":
-      return (node.children ?? []).map(nodeValue);
+    case "array": {
+      const children = node.children ?? [];
+      const arr = new Array<unknown>(children.length);
+      for (let i = 0; i < children.length; i++) arr[i] = nodeValue(children[i]!, duplicates);
+      return arr;
+    }
     default:
       return node.value;
   }
@@ -208,7 +358,7 @@ export interface LoadResult<T> {
 /** Parses and validates JSONC text against a zod schema. */
 export function loadJsoncWith<S extends z.ZodType>(schema: S, text: string): LoadResult<z.output<S>> {
   const parsed = parseJsonc(text);
-  if (!parsed.root) {
+  if (!parsed.hasValue) {
     const diagnostics = parsed.syntaxErrors.length
       ? parsed.syntaxErrors
       : [{ code: "syntax.empty", message: "The file is empty: a spec is a JSON object.", severity: "error" as const, range: parsed.lines.rangeAt(0, 0), path: [] }];

@@ -3,8 +3,9 @@
  * file. File access goes through `SpecFileSystem` so the core stays free of any particular I/O (the CLI
  * passes node:fs, the language server its document-aware reader, tests an in-memory map).
  */
-import { findNodeAtLocation, type Node } from "jsonc-parser";
-import { METHOD_INFO } from "../settings";
+import { findNodeAtLocation } from "jsonc-parser";
+import { type SeedStats, seedStatsOf } from "../models";
+import { type Domain, type Method, METHOD_INFO, SETTINGS } from "../settings";
 import { HostsFile } from "./hosts";
 import { keyOrValueRange, loadJsoncWith, type ParsedJsonc, type SpecDiagnostic } from "./load";
 import type { ExperimentSpec } from "./model";
@@ -15,6 +16,11 @@ export interface SpecFileSystem {
   readText(absolutePath: string): Promise<string | undefined>;
   /** Joins a path relative to the spec's folder. */
   resolve(specPath: string, relative: string): string;
+  /**
+   * Optional: the parsed seed file, for implementations that cache it (the language server re-validates on
+   * every keystroke; parsing a large seed file each time would be wasted work). Same contract as readText.
+   */
+  readSeed?(absolutePath: string): Promise<SeedReadResult | undefined>;
 }
 
 /** Stable codes of semantic diagnostics (documented in README's spec reference). */
@@ -33,6 +39,12 @@ export const SemanticCode = {
   unknownHost: "semantic.unknown-host",
   instancesOverSeed: "semantic.instances-over-seed",
   customRecipeCommand: "semantic.custom-recipe-needs-command",
+  seedSettingMismatch: "semantic.seed-setting-mismatch",
+  apiKeyMissing: "semantic.api-key-missing",
+  unknownModel: "semantic.unknown-model",
+  costOverBudget: "semantic.cost-over-budget",
+  budgetConfirmAboveMax: "semantic.budget-confirm-above-max",
+  promptOverContext: "semantic.prompt-over-context",
 } as const;
 
 function at(parsed: ParsedJsonc, path: (string | number)[]): SpecDiagnostic["range"] {
@@ -53,31 +65,14 @@ export function diag(
 
 /** Duplicate keys in any object: JSON.parse silently keeps the last one, which hides mistakes. */
 export function duplicateKeyDiagnostics(parsed: ParsedJsonc): SpecDiagnostic[] {
-  const out: SpecDiagnostic[] = [];
-  const visit = (node: Node, depth: number): void => {
-    if (depth > 256) return; // pathological nesting: the schema already rejects it
-    if (node.type === "object") {
-      const seen = new Set<string>();
-      for (const prop of node.children ?? []) {
-        const key = prop.children?.[0];
-        if (!key) continue;
-        const name = String(key.value);
-        if (seen.has(name)) {
-          out.push({
-            code: SemanticCode.duplicateKey,
-            message: `Duplicate property "${name}": only the last one is used.`,
-            severity: "warning",
-            path: [],
-            range: parsed.lines.rangeAt(key.offset, key.length),
-          });
-        }
-        seen.add(name);
-      }
-    }
-    for (const child of node.children ?? []) visit(child, depth + 1);
-  };
-  if (parsed.root) visit(parsed.root, 0);
-  return out;
+  // parseJsonc finds them while it builds the value (one tree walk for both).
+  return parsed.duplicateKeys.map((key) => ({
+    code: SemanticCode.duplicateKey,
+    message: `Duplicate property "${key.name}": only the last one is used.`,
+    severity: "warning" as const,
+    path: [],
+    range: parsed.lines.rangeAt(key.offset, key.length),
+  }));
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -175,29 +170,90 @@ export function parseSeedText(text: string): SeedReadResult {
   return { records, firstBadLine, format: "jsonl" };
 }
 
-/** Rules that read the seed files a spec references. */
-export async function seedDiagnostics(spec: ExperimentSpec, parsed: ParsedJsonc, specPath: string, fs: SpecFileSystem): Promise<SpecDiagnostic[]> {
+/** Reads and parses a seed file through the file system's cache when it has one. */
+export async function readSeedFile(fs: SpecFileSystem, absolutePath: string): Promise<SeedReadResult | undefined> {
+  if (fs.readSeed) return fs.readSeed(absolutePath);
+  const text = await fs.readText(absolutePath);
+  return text === undefined ? undefined : parseSeedText(text);
+}
+
+interface SeedFacts {
+  stats: SeedStats;
+  allInstructions: boolean;
+  allResponses: boolean;
+  /** The `config` value every record shares, if they all share one string. */
+  uniformConfig: string | undefined;
+}
+
+/**
+ * What the rules need to know about a seed file under one field mapping, computed once per (file version,
+ * mapping): a spec with hundreds of settings over a few large seed files would otherwise walk every record
+ * once per setting on every keystroke. Keyed weakly by the parsed file, which a caching reader keeps stable.
+ */
+const factsCache = new WeakMap<SeedReadResult, Map<string, SeedFacts>>();
+
+function seedFacts(seed: SeedReadResult, fields: { instruction: string; response: string; config: string }): SeedFacts {
+  const key = `${fields.instruction}\u0000${fields.response}\u0000${fields.config}`;
+  let byFields = factsCache.get(seed);
+  if (!byFields) factsCache.set(seed, (byFields = new Map()));
+  const hit = byFields.get(key);
+  if (hit) return hit;
+  const first = seed.records[0]?.[fields.config];
+  const facts: SeedFacts = {
+    stats: seedStatsOf(seed.records, fields),
+    allInstructions: seed.records.every((r) => typeof r[fields.instruction] === "string"),
+    allResponses: seed.records.every((r) => typeof r[fields.response] === "string"),
+    uniformConfig: typeof first === "string" && seed.records.every((r) => r[fields.config] === first) ? first : undefined,
+  };
+  byFields.set(key, facts);
+  return facts;
+}
+
+/**
+ * Rules that read the seed files a spec references. When `stats` is given, it receives each setting's seed
+ * statistics (undefined when the file could not be used), for the cost estimate.
+ */
+export async function seedDiagnostics(
+  spec: ExperimentSpec,
+  parsed: ParsedJsonc,
+  specPath: string,
+  fs: SpecFileSystem,
+  stats?: (SeedStats | undefined)[],
+): Promise<SpecDiagnostic[]> {
   const out: SpecDiagnostic[] = [];
   for (let i = 0; i < spec.settings.length; i++) {
     const s = spec.settings[i]!;
     const filePath = ["settings", i, "seed", "file"];
-    const text = await fs.readText(fs.resolve(specPath, s.seed.file));
-    if (text === undefined) {
+    const seed = await readSeedFile(fs, fs.resolve(specPath, s.seed.file));
+    if (seed === undefined) {
       out.push(diag(parsed, SemanticCode.seedMissing, `Seed file "${s.seed.file}" not found (paths are relative to the spec).`, filePath));
       continue;
     }
-    const seed = parseSeedText(text);
     if (seed.firstBadLine !== undefined) {
       out.push(
         diag(parsed, SemanticCode.seedNotJsonl, `Seed file "${s.seed.file}" is not valid JSONL: record ${seed.firstBadLine} is not a JSON object.`, filePath),
       );
       if (seed.records.length === 0) continue;
     }
+    const facts = seedFacts(seed, s.seed.fields);
+    if (stats) stats[i] = facts.stats;
+    const mismatch = facts.uniformConfig === undefined ? undefined : seedSettingMismatch([{ [s.seed.fields.config]: facts.uniformConfig }], s.seed.fields.config, s.domain, s.method);
+    if (mismatch) {
+      out.push(
+        diag(
+          parsed,
+          SemanticCode.seedSettingMismatch,
+          `Seed file "${s.seed.file}" looks like the paper's seed data for ${mismatch.setting}, not for ${s.domain} × ${s.method} (its records' "${s.seed.fields.config}" is "${mismatch.config}").`,
+          filePath,
+          "warning",
+        ),
+      );
+    }
     const needs = METHOD_INFO[s.method].seedNeeds;
     const fields = s.seed.fields;
     const missing: string[] = [];
-    if (needs.instruction && !seed.records.every((r) => typeof r[fields.instruction] === "string")) missing.push(fields.instruction);
-    if (needs.response && !seed.records.every((r) => typeof r[fields.response] === "string")) missing.push(fields.response);
+    if (needs.instruction && !facts.allInstructions) missing.push(fields.instruction);
+    if (needs.response && !facts.allResponses) missing.push(fields.response);
     if (missing.length) {
       const which = missing.map((m) => `"${m}"`).join(" and ");
       out.push(
@@ -250,7 +306,9 @@ export async function hostDiagnostics(spec: ExperimentSpec, parsed: ParsedJsonc,
   if (spec.student.host) refs.push({ name: spec.student.host, path: ["student", "host"] });
   if (spec.evaluation.host) refs.push({ name: spec.evaluation.host, path: ["evaluation", "host"] });
   const { names, problem } = await readHostNames(spec, specPath, fs);
-  const explicitlyNamed = findNodeAtLocation(parsed.root!, ["hosts", "file"]) !== undefined;
+  // Read from the raw value (defaults are not written): no tree needed on the valid, fast path.
+  const raw = parsed.value;
+  const explicitlyNamed = isObj(raw) && isObj(raw.hosts) && raw.hosts.file !== undefined;
   if (problem === "missing" && (explicitlyNamed || refs.some((r) => r.name !== "local"))) {
     out.push(diag(parsed, SemanticCode.hostsFileMissing, `Hosts file "${spec.hosts.file}" not found (relative to the spec).`, explicitlyNamed ? ["hosts", "file"] : ["hosts"], "warning"));
   } else if (problem === "invalid") {
@@ -262,4 +320,25 @@ export async function hostDiagnostics(spec: ExperimentSpec, parsed: ParsedJsonc,
     }
   }
   return out;
+}
+
+/**
+ * When every seed record carries the same `config` and it is the reference code's name of the seed data of
+ * another setting (e.g. "magpie_math", response-generation data, under a math instance-generation setting,
+ * or under a code setting), the file does not fit the setting's domain or method: each method expects its
+ * own kind of seed data (demonstrations, bare instructions, low-quality instances to improve). A warning,
+ * since reusing data on purpose is possible. Unknown config values say nothing and are not reported.
+ */
+export function seedSettingMismatch(
+  records: readonly SeedRecord[],
+  configField: string,
+  domain: Domain,
+  method: Method,
+): { setting: string; config: string } | undefined {
+  const first = records[0]?.[configField];
+  if (typeof first !== "string" || !records.every((r) => r[configField] === first)) return undefined;
+  const known = SETTINGS.filter((x) => x.seedConfig === first);
+  if (known.length === 0 || known.some((x) => x.domain === domain && x.method === method)) return undefined;
+  const other = known[0]!;
+  return { setting: `${other.domain} × ${other.method}`, config: first };
 }

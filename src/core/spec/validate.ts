@@ -5,18 +5,38 @@
 import { HostsFile } from "./hosts";
 import { loadJsoncWith, type LoadResult, type SpecDiagnostic } from "./load";
 import { ExperimentSpec } from "./model";
+import { ModelCatalog, type SeedStats, type SettingCostEstimate } from "../models";
+import { budgetDiagnostics, keyDiagnostics, modelDiagnostics, settingEstimates } from "./advisories";
 import { diag, duplicateKeyDiagnostics, hostDiagnostics, referenceDiagnostics, seedDiagnostics, type SpecFileSystem } from "./semantic";
 
 export interface ValidationResult extends LoadResult<ExperimentSpec> {
   /** True when there is no error-level diagnostic (warnings allowed). */
   ok: boolean;
+  /**
+   * The spec with defaults applied whenever it passed the schema (even if file-based rules found errors),
+   * so editors can still offer estimates and code lenses.
+   */
+  schemaValid?: ExperimentSpec;
+  /** Per-setting cost estimates, when the spec passed the schema and `fs` was given. */
+  estimates?: SettingCostEstimate[];
+  /** Per-setting seed statistics (undefined where the seed file could not be used). */
+  seeds?: (SeedStats | undefined)[];
 }
 
 export interface ValidateOptions {
   /** When given, seed files and the hosts file are checked on disk relative to `specPath`. */
   fs?: SpecFileSystem;
   specPath?: string;
+  /** When given, generators whose API key is not configured are reported (warning). Gets an env var name. */
+  isKeyConfigured?: (envName: string) => boolean;
+  /**
+   * Model table for cost estimates (default: the bundled one). When given explicitly, models it does not
+   * know are also reported (info).
+   */
+  models?: ModelCatalog;
 }
+
+const BUNDLED_CATALOG = new ModelCatalog();
 
 function finish<T>(loaded: LoadResult<T>, extra: SpecDiagnostic[]): LoadResult<T> & { ok: boolean } {
   const diagnostics = [...loaded.diagnostics, ...extra].sort(
@@ -32,13 +52,20 @@ export async function validateSpecText(text: string, options: ValidateOptions = 
   // Reference rules read the raw value, so they report even while schema errors remain elsewhere.
   extra.push(...referenceDiagnostics(loaded.parsed.value, loaded.parsed));
   const spec = loaded.value;
+  let estimates: SettingCostEstimate[] | undefined;
+  let seeds: (SeedStats | undefined)[] | undefined;
   if (spec) {
+    if (options.isKeyConfigured) extra.push(...keyDiagnostics(spec, loaded.parsed, options.isKeyConfigured));
+    if (options.models) extra.push(...modelDiagnostics(spec, loaded.parsed, options.models));
     if (options.fs && options.specPath) {
-      extra.push(...(await seedDiagnostics(spec, loaded.parsed, options.specPath, options.fs)));
+      seeds = new Array<SeedStats | undefined>(spec.settings.length).fill(undefined);
+      extra.push(...(await seedDiagnostics(spec, loaded.parsed, options.specPath, options.fs, seeds)));
       extra.push(...(await hostDiagnostics(spec, loaded.parsed, options.specPath, options.fs)));
+      estimates = settingEstimates(spec, seeds, options.models ?? BUNDLED_CATALOG);
+      extra.push(...budgetDiagnostics(spec, loaded.parsed, estimates));
     }
   }
-  return finish(loaded, extra);
+  return { ...finish(loaded, extra), schemaValid: spec, estimates, seeds };
 }
 
 export type HostsValidationResult = LoadResult<HostsFile> & { ok: boolean };

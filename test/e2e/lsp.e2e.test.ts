@@ -1,0 +1,110 @@
+/**
+ * The experiment-spec language server in a real VS Code (code-server 4.139.1 in headless Chromium): the
+ * packaged extension starts dist/server.js through vscode-languageclient; an `*.agora.json` file with an
+ * unknown generator id gets a squiggle, its code lenses appear above the setting, and Ctrl+Space inside a
+ * generator's "model" offers the model table's ids for that provider. Screenshots go to
+ * test-results/screenshots/ (e2e-lsp-squiggle.png, e2e-lsp-completion.png).
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "../support/build";
+import { buildProductionExtension, findCodeServer, Workbench } from "./support/workbench";
+
+const SPEC = `{
+  "name": "LSP e2e",
+  "generators": [
+    { "id": "alpha", "provider": "openai", "model": "gpt-4o-mini" }
+  ],
+  "settings": [
+    {
+      "domain": "math",
+      "method": "instance_generation",
+      "seed": { "file": "../seeds/math_seed.jsonl" },
+      "instances": 5,
+      "generators": ["alhpa"]
+    }
+  ],
+  "hosts": { "file": "../agora.hosts.json" }
+}
+`;
+
+describe("real VS Code: spec language server (UI)", function () {
+  this.timeout(300_000);
+  const install = findCodeServer();
+  const tmp = mkdtempSync(join(tmpdir(), "agora-lsp-e2e-"));
+  let wb: Workbench | undefined;
+  let extensionBundle = "";
+
+  before(() => {
+    if (!install) throw new Error("No VS Code build: run `node scripts/e2e/vscode-setup.mjs` (npm test does).");
+    execFileSync(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { cwd: repoRoot, stdio: "ignore" });
+    extensionBundle = buildProductionExtension(tmp);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && wb?.page) await wb.screenshot(`failed-lsp-${this.currentTest.title.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
+    await wb?.stop();
+    wb = undefined;
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("shows a squiggle, code lenses and model-id completion in an *.agora.json file", async () => {
+    // A copy of examples/, so the test never writes into the repository.
+    const workspace = join(tmp, "examples");
+    cpSync(join(repoRoot, "examples"), workspace, { recursive: true });
+    writeFileSync(join(workspace, "experiments", "lsp-e2e.agora.json"), SPEC);
+    wb = new Workbench(install!);
+    const page = await wb.start({ workspace, extensionBundle, settings: { "editor.codeLens": true, "editor.hover.delay": 100 } });
+
+    // Quick Open the spec; VS Code gives it our language id.
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").fill("lsp-e2e.agora.json");
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "lsp-e2e.agora.json" }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press("Enter");
+    await page.locator(".statusbar-item", { hasText: "AgoraBench Experiment Spec" }).first().waitFor({ timeout: 20_000 });
+    const editor = page.locator(".monaco-editor").first();
+    await editor.locator(".view-lines").waitFor({ timeout: 10_000 });
+
+    // The server's diagnostic for "alhpa" arrives as an error squiggle (the language server is started lazily).
+    await editor.locator(".squiggly-error").first().waitFor({ state: "attached", timeout: 60_000 });
+    // Its code lenses sit above the setting.
+    await editor.locator(".contentWidgets .codelens-decoration, .codelens-decoration", { hasText: "Run Setting" }).first().waitFor({ timeout: 30_000 });
+    const lensText = await editor.locator(".codelens-decoration").first().innerText();
+    assert.match(lensText, /Run Setting/);
+    assert.match(lensText, /Estimate cost/);
+    assert.match(lensText, /Open samples/);
+    // The Problems panel names the rule.
+    await page.keyboard.press("Control+Shift+M");
+    const problems = await wb.panelText(/Unknown generator "alhpa"/, 30_000);
+    assert.match(problems, /lsp-e2e\.agora\.json/);
+    const squiggleShot = await wb.screenshot("e2e-lsp-squiggle");
+    assert.ok(statSync(squiggleShot).size > 20_000, "screenshot too small to show the workbench");
+
+    // Completion inside the generator's "model" value: OpenAI model ids from the bundled table.
+    await editor.locator(".view-lines").click();
+    const line = SPEC.split("\n").findIndex((l) => l.includes('"model": "gpt-4o-mini"'));
+    const column = SPEC.split("\n")[line]!.indexOf('"gpt-4o-mini"') + 2; // just inside the opening quote (1-based)
+    await page.keyboard.press("Control+G");
+    await page.locator(".quick-input-widget input").fill(`:${line + 1}:${column}`);
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget").waitFor({ state: "hidden", timeout: 10_000 });
+    const suggest = page.locator(".suggest-widget");
+    const row = suggest.locator(".monaco-list-row", { hasText: "gpt-4o-2024-08-06" }).first();
+    // The editor may still be taking focus back from Go to Line: ask again if the first Ctrl+Space is lost.
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press("Control+Space");
+      const shown = await row.waitFor({ state: "visible", timeout: 10_000 }).then(() => true, () => false);
+      if (shown) break;
+      if (attempt >= 3) throw new Error("no completion list after three Ctrl+Space");
+      await page.keyboard.press("Escape");
+    }
+    const labels = await suggest.locator(".monaco-list-row").allInnerTexts();
+    assert.ok(!labels.some((l) => l.includes("claude-3-5-sonnet")), `anthropic models offered for an openai generator: ${labels.join(" | ")}`);
+    const completionShot = await wb.screenshot("e2e-lsp-completion");
+    assert.ok(statSync(completionShot).size > 20_000);
+    await page.keyboard.press("Escape");
+  });
+});
