@@ -5,7 +5,8 @@
  *     cost estimates): time from `didChange` to the matching `publishDiagnostics`, ours vs. the baseline
  *     server (bench/plain-json-server.ts: the same generated schema, nothing else). Rounds alternate between
  *     the two so machine noise hits both; both publish without debounce. Target: ratio ≤ 1.3.
- *     Also printed: the same spec with a trailing comma and a schema error (the tolerant-parser path).
+ *     Also printed: the same spec being edited — with a trailing comma and a schema error (JSON.parse still
+ *     takes it; the tree is built for the error's range), and with a syntax error (the tolerant parser).
  *  2. completion latency over 200 requests spread through the same document (property names, enum values,
  *     model ids, generator ids, seed paths): p50 / p95 round trip. Target: p95 < 50 ms.
  * The workspace (spec + seed files) is generated in a temp folder and deleted afterwards.
@@ -140,18 +141,26 @@ async function main(): Promise<void> {
     console.log(`  plain vscode-json-languageservice, same schema:                     p50 ${ms(p50)}  p95 ${ms(pct(plainMs, 95))}`);
     console.log(`  ratio (ours / plain, p50): ${(o50 / p50).toFixed(2)}  (target ≤ 1.3)`);
 
-    // The same spec while being edited: one trailing comma (JSONC allows it, JSON.parse does not, so our
-    // tolerant-parser path runs) and one schema error (its range needs the tree).
-    const oursB: number[] = [];
-    const plainB: number[] = [];
+    // The same spec while being edited. A trailing comma (JSONC allows it; our scan blanks it, so
+    // JSON.parse still takes the text) plus a schema error, whose range needs the tree; then a missing
+    // comma, a syntax error, which sends the text to the error-tolerant parser.
+    const edits: [string, (t: string) => string][] = [
+      ["a trailing comma and a schema error (tree built for the range)", (t) => t.replace('"instances": 5,', '"instances": 0,').replace('"host": "local"\n    }', '"host": "local",\n    }')],
+      ["a syntax error (missing comma) and a schema error (tolerant parser)", (t) => t.replace('"instances": 5,', '"instances": 0,').replace('"demonstrations": 3,', '"demonstrations": 3')],
+    ];
     let version = WARMUP + ROUNDS + 2;
-    for (let r = 0; r < Math.max(10, ROUNDS / 2); r++) {
-      const text = generateSpec(LINES, 1000 + r).replace('"instances": 5,', '"instances": 0,').replace('"host": "local"\n    }', '"host": "local",\n    }');
-      version++;
-      for (const [client, sink] of [[ours, oursB], [plain, plainB]] as const) sink.push((await timedValidation(client, uri, version, text)).ms);
+    for (const [label, edit] of edits) {
+      const oursB: number[] = [];
+      const plainB: number[] = [];
+      for (let r = 0; r < Math.max(10, ROUNDS / 2); r++) {
+        const text = edit(generateSpec(LINES, 1000 + version));
+        version++;
+        const order = r % 2 ? ([[ours, oursB], [plain, plainB]] as const) : ([[plain, plainB], [ours, oursB]] as const);
+        for (const [client, sink] of order) sink.push((await timedValidation(client, uri, version, text)).ms);
+      }
+      console.log(`\nthe same spec with ${label}`);
+      console.log(`  ours p50 ${ms(pct(oursB, 50))}  plain p50 ${ms(pct(plainB, 50))}  ratio ${(pct(oursB, 50) / pct(plainB, 50)).toFixed(2)}`);
     }
-    console.log("\nthe same spec with a trailing comma and a schema error (tolerant-parser path)");
-    console.log(`  ours p50 ${ms(pct(oursB, 50))}  plain p50 ${ms(pct(plainB, 50))}  ratio ${(pct(oursB, 50) / pct(plainB, 50)).toFixed(2)}`);
 
     // Completion: positions spread through the document, of every kind the server answers.
     const text = generateSpec(LINES, WARMUP + ROUNDS);

@@ -76,7 +76,10 @@ export async function ensureVsCode({ quiet = false } = {}) {
       mkdirSync(join(p.root, "cs"), { recursive: true });
       writeFileSync(join(p.root, "cs", "package.json"), '{"name":"agora-code-server","private":true}\n');
       // Installed BY Node 24 so its native modules match; nodedir overrides a user npmrc pointing elsewhere.
-      const env = { ...process.env, PATH: `${join(p.node24Dir, "bin")}:${process.env.PATH}`, npm_config_nodedir: p.node24Dir };
+      // Under `npm test` the environment carries the outer npm's `npm_config_*` (user_agent says node/v20,
+      // which code-server's postinstall reads as the Node version): start from a clean npm environment.
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+      const env = { ...clean, PATH: `${join(p.node24Dir, "bin")}:${process.env.PATH}`, npm_config_nodedir: p.node24Dir };
       npm(["i", "--no-save", "--no-audit", "--no-fund", `code-server@${CODE_SERVER_VERSION}`], join(p.root, "cs"), env);
     }
     if (!existsSync(p.codeServer)) throw new Error(`code-server was not installed at ${p.codeServer}`);

@@ -3,13 +3,14 @@
  */
 import { type CliCommand, type CliIo, UsageError } from "./command";
 import { generateCommand } from "./commands/generate";
-import { cancelCommand, resumeCommand, runCommand, statusCommand } from "./commands/run";
+import { hostsCommand } from "./commands/hosts";
+import { cancelCommand, logsCommand, resumeCommand, runCommand, statusCommand } from "./commands/run";
 import { pgrCommand } from "./commands/pgr";
 import { reportCommand } from "./commands/report";
 import { samplesCommand } from "./commands/samples";
 import { validateCommand } from "./commands/validate";
 
-export const COMMANDS: CliCommand[] = [validateCommand, pgrCommand, generateCommand, runCommand, resumeCommand, statusCommand, cancelCommand, reportCommand, samplesCommand];
+export const COMMANDS: CliCommand[] = [validateCommand, pgrCommand, generateCommand, runCommand, resumeCommand, statusCommand, cancelCommand, logsCommand, hostsCommand, reportCommand, samplesCommand];
 
 const VERSION = "0.1.0";
 

@@ -289,6 +289,38 @@ export interface SettingCostEstimate {
   assumedSeed: boolean;
 }
 
+interface ResolvedPrice {
+  entry: ModelEntry | undefined;
+  price: Price | undefined;
+  source: string;
+  /** What the lookup was made for, so a generator object changed since then is looked up again. */
+  key: { provider: string; model: string; price: Price | undefined };
+}
+
+/**
+ * A generator's table entry and price, looked up once per (catalog, generator object): a spec with
+ * hundreds of settings over the same few generators is estimated on every keystroke, and repeating the
+ * lookup and the source strings per setting was a measurable share of a validation.
+ */
+const resolved = new WeakMap<ModelCatalog, WeakMap<EstimateGenerator, ResolvedPrice>>();
+
+function resolvePrice(g: EstimateGenerator, catalog: ModelCatalog): ResolvedPrice {
+  let byGen = resolved.get(catalog);
+  if (!byGen) resolved.set(catalog, (byGen = new WeakMap()));
+  const hit = byGen.get(g);
+  if (hit && hit.key.provider === g.provider && hit.key.model === g.model && hit.key.price === g.price) return hit;
+  const entry = catalog.lookup(g.provider, g.model);
+  const table = priceOf(entry);
+  const key = { provider: g.provider, model: g.model, price: g.price };
+  const r: ResolvedPrice = g.price
+    ? { entry, price: g.price, source: "spec price override (generators[].price)", key }
+    : table
+      ? { entry, price: table, source: `${table.source}${table.pricesAsOf ? `, as of ${table.pricesAsOf}` : ""}`, key }
+      : { entry, price: undefined, source: `no price known for ${g.provider} model "${g.model}"`, key };
+  byGen.set(g, r);
+  return r;
+}
+
 /**
  * Tokens per request: meta-prompt + the seed text the method puts in the prompt; output: what the method
  * asks for, about as long as the seed text it replaces, capped by `sampling.maxTokens`.
@@ -328,13 +360,19 @@ export function estimateSettingCost(
     items = Math.min(items, usable);
   }
   const perGenerator = generators.map((g): GeneratorCostEstimate => {
-    const entry = catalog.lookup(g.provider, g.model);
+    const { entry, price, source } = resolvePrice(g, catalog);
     const out = Math.min(output, g.sampling.maxTokens);
-    const base = { generator: g.id, model: g.model, items, inputTokens: input * items, outputTokens: out * items, contextWindow: entry?.contextWindow };
-    const tablePrice = priceOf(entry);
-    const price = g.price ? { ...g.price, source: "spec price override (generators[].price)" } : tablePrice ? { ...tablePrice, source: `${tablePrice.source}${tablePrice.pricesAsOf ? `, as of ${tablePrice.pricesAsOf}` : ""}` } : undefined;
-    if (!price) return { ...base, usd: undefined, priceSource: `no price known for ${g.provider} model "${g.model}"` };
-    return { ...base, usd: estimateCost(price, base, { batch: g.batch }), priceSource: price.source };
+    const tokens = { inputTokens: input * items, outputTokens: out * items };
+    return {
+      generator: g.id,
+      model: g.model,
+      items,
+      inputTokens: tokens.inputTokens,
+      outputTokens: tokens.outputTokens,
+      contextWindow: entry?.contextWindow,
+      usd: price ? estimateCost(price, tokens, { batch: g.batch }) : undefined,
+      priceSource: source,
+    };
   });
   return {
     items,

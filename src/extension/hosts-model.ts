@@ -3,7 +3,7 @@ import * as vscode from "vscode";
 import type { HostDefinition } from "../core/spec/hosts";
 
 /** core/spec/hosts IMPLICIT_LOCAL_HOST, repeated so this module does not load zod at activation. */
-const IMPLICIT_LOCAL_HOST: HostDefinition = { name: "local", kind: "local" };
+const IMPLICIT_LOCAL_HOST: HostDefinition = { name: "local", kind: "local", maxJobs: 1 };
 
 export interface HostsRead {
   uri: vscode.Uri;

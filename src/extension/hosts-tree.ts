@@ -10,6 +10,7 @@ import { lastJsonLine, runCli } from "./engine-cli";
 import { readWorkspaceHosts } from "./hosts-model";
 import { runLabel } from "./runs-tree";
 import { formatProgress } from "./run-format";
+import type { RunView } from "./run-index";
 import { runWatcher, type RunWatcher } from "./run-watcher";
 import { canRun } from "./trust";
 
@@ -22,6 +23,18 @@ interface HostState {
   state: "unknown" | "testing" | "connected" | "failed";
   message?: string;
   gpus?: string[];
+}
+
+/** A run uses a host for its engine (generation) or for its train/evaluate jobs. */
+function runsOn(r: RunView, host: string): boolean {
+  return (r.plan?.pipelineHost ?? r.host ?? "local") === host || (r.host ?? "local") === host;
+}
+
+interface HostTestResult {
+  ok?: boolean;
+  message?: string;
+  error?: string;
+  hostKey?: { state: "unknown" | "changed"; host: string; port: number; keyType: string; fingerprint: string; knownHostsFile: string };
 }
 
 const HOST_ICON: Record<HostDefinition["kind"], string> = { local: "vm", ssh: "remote", slurm: "server-environment" };
@@ -62,7 +75,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<HostsNode> {
     if (h.kind === "slurm") rows.push({ kind: "info", name: h.name, label: "slurm", description: [h.partition && `partition ${h.partition}`, `${h.gpusPerJob} GPU/job`, h.via && `via ${h.via}`].filter(Boolean).join(" · "), icon: "layers" });
     if (st?.gpus) rows.push({ kind: "info", name: h.name, label: "GPUs", description: st.gpus.length ? st.gpus.join(", ") : "none", icon: "chip" });
     for (const r of this.watcher.all()) {
-      if ((r.host ?? "local") === node.name && (r.state === "running" || r.state === "paused")) rows.push({ kind: "job", name: node.name, runDir: r.runDir });
+      if (runsOn(r, node.name) && (r.state === "running" || r.state === "paused")) rows.push({ kind: "job", name: node.name, runDir: r.runDir });
     }
     return rows;
   }
@@ -72,7 +85,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<HostsNode> {
       const st = this.states.get(node.name) ?? { state: node.host.kind === "local" ? "connected" : "unknown" };
       const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `host:${node.name}`;
-      const jobs = this.watcher.all().filter((r) => (r.host ?? "local") === node.name && r.state === "running").length;
+      const jobs = this.watcher.all().filter((r) => runsOn(r, node.name) && r.state === "running").length;
       const stateText = st.state === "connected" ? (node.host.kind === "local" ? "this machine" : "connected") : st.state === "failed" ? "unreachable" : st.state === "testing" ? "testing…" : "not tested";
       item.description = `${node.host.kind} · ${stateText}${jobs ? ` · ${jobs} running` : ""}`;
       const color = st.state === "connected" ? "testing.iconPassed" : st.state === "failed" ? "testing.iconFailed" : undefined;
@@ -98,10 +111,10 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<HostsNode> {
   }
 }
 
-async function pickHost(): Promise<{ name: string; host: HostDefinition } | undefined> {
-  const hosts = (await readWorkspaceHosts()).flatMap((f) => f.hosts);
-  const pick = await vscode.window.showQuickPick(hosts.map((h) => ({ label: h.name, description: h.kind, h })), { title: "AgoraBench: Host" });
-  return pick ? { name: pick.h.name, host: pick.h } : undefined;
+async function pickHost(): Promise<{ name: string; host: HostDefinition; hostsFile: vscode.Uri } | undefined> {
+  const hosts = (await readWorkspaceHosts()).flatMap((f) => f.hosts.map((h) => ({ h, uri: f.uri })));
+  const pick = await vscode.window.showQuickPick(hosts.map(({ h, uri }) => ({ label: h.name, description: h.kind, h, uri })), { title: "AgoraBench: Host" });
+  return pick ? { name: pick.h.name, host: pick.h, hostsFile: pick.uri } : undefined;
 }
 
 const HOSTS_TEMPLATE = `{
@@ -131,16 +144,38 @@ export function registerHostsTree(context: vscode.ExtensionContext, log: vscode.
     vscode.commands.registerCommand("agorabench.refreshHosts", () => provider.refresh()),
     vscode.commands.registerCommand("agorabench.testHostConnection", async (node?: HostsNode) => {
       if (!canRun("connect to hosts")) return undefined;
-      const target = node?.kind === "host" ? { name: node.name, host: node.host } : await pickHost();
+      const target = node?.kind === "host" ? { name: node.name, host: node.host, hostsFile: node.hostsFile } : await pickHost();
       if (!target) return undefined;
       provider.states.set(target.name, { state: "testing" });
       provider.refresh();
       const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      const test = await runCli(context, ["hosts", "test", target.name, "--json"], { cwd, timeoutMs: 30_000 });
-      const res = lastJsonLine<{ ok?: boolean; message?: string; error?: string }>(test.stdout);
+      const file = ["--hosts-file", target.hostsFile.fsPath];
+      let test = await runCli(context, ["hosts", "test", target.name, ...file, "--json"], { cwd, timeoutMs: 30_000 });
+      let res = lastJsonLine<HostTestResult>(test.stdout);
+      // An unknown host key: show its fingerprint, and trust exactly that key only if the user says so.
+      while (test.code === 4 && res?.hostKey?.state === "unknown") {
+        const k = res.hostKey;
+        const choice = await vscode.window.showWarningMessage(
+          `AgoraBench: the authenticity of ${k.host}:${k.port} can't be established.`,
+          {
+            modal: true,
+            detail: `${k.keyType} key fingerprint:\n${k.fingerprint}\n\nCompare it with the fingerprint the host's administrator gives you (ssh-keygen -lf on the host). Trusting adds it to ${k.knownHostsFile}.`,
+          },
+          "Trust Host Key",
+        );
+        if (choice !== "Trust Host Key") break;
+        const trust = await runCli(context, ["hosts", "trust", target.name, ...file, "--fingerprint", k.fingerprint], { cwd, timeoutMs: 30_000 });
+        if (trust.code !== 0) {
+          log.error(`agora hosts trust ${target.name}: ${trust.stderr.trim()}`);
+          break;
+        }
+        log.info(`host ${target.name}: trusted ${k.keyType} ${k.fingerprint} (${k.knownHostsFile})`);
+        test = await runCli(context, ["hosts", "test", target.name, ...file, "--json"], { cwd, timeoutMs: 30_000 });
+        res = lastJsonLine<HostTestResult>(test.stdout);
+      }
       let state: HostState;
       if (test.code === 0 && res?.ok !== false) {
-        const gpus = await runCli(context, ["hosts", "gpus", target.name, "--json"], { cwd, timeoutMs: 30_000 });
+        const gpus = await runCli(context, ["hosts", "gpus", target.name, ...file, "--json"], { cwd, timeoutMs: 30_000 });
         const g = lastJsonLine<{ gpus?: { name?: string; memoryMiB?: number }[] } | { name?: string }[]>(gpus.stdout);
         const list = Array.isArray(g) ? g : g?.gpus;
         state = { state: "connected", message: res?.message ?? "Connection test passed.", gpus: list?.map((x) => x.name ?? "GPU") };

@@ -3,6 +3,8 @@
  * files. The client tells the server which API keys are configured — booleans only, never key values — from
  * the environment and SecretStorage, at start (initializationOptions) and whenever secrets change
  * (`agora/keysAvailable`); the `agorabench` settings section (incl. `agorabench.models`) is synchronised.
+ * File watching is the server's: it registers its own watcher for seed and hosts files (dynamic
+ * registration), as it does with any editor that supports it, so there is one mechanism for all.
  */
 import * as vscode from "vscode";
 
@@ -27,10 +29,6 @@ async function keysAvailable(context: vscode.ExtensionContext): Promise<Record<s
 async function startClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
   const { LanguageClient, TransportKind } = await import("vscode-languageclient/node");
   const module = vscode.Uri.joinPath(context.extensionUri, "dist", "server.js").fsPath;
-  // Seed files (JSONL or JSON arrays) and hosts files under any name are read from disk by the server: it
-  // re-validates only the specs whose last validation read a changed path, so a broad watch costs little.
-  const watchers = ["**/*.{json,jsonl}"].map((g) => vscode.workspace.createFileSystemWatcher(g));
-  context.subscriptions.push(...watchers);
   const client = new LanguageClient(
     "agorabench",
     "AgoraBench Language Server",
@@ -43,8 +41,10 @@ async function startClient(context: vscode.ExtensionContext, log: vscode.LogOutp
         { language: "agora-spec" },
         { scheme: "file", pattern: "**/*.hosts.json" },
       ],
-      synchronize: { fileEvents: watchers, configurationSection: "agorabench" },
+      synchronize: { configurationSection: "agorabench" },
       initializationOptions: {
+        // VS Code renders `$(play)` in lens titles as an icon; other editors get plain titles.
+        codeLensIcons: true,
         keysAvailable: await keysAvailable(context),
         models: vscode.workspace.getConfiguration("agorabench").get<unknown[]>("models", []),
       },

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { computePgr, ScoresFile } from "../core/pgr";
 import { parseEvents, type RunEvent, type RunState, type RunSummary, summarizeEvents, type StageName } from "../core/run/events";
 import { RUN_FILES } from "../core/run/layout";
+import { RunPlan } from "../core/run/plan";
+import { planTasks } from "../pipeline/graph";
 import { processAlive } from "./run-format";
 
 export { formatProgress, formatUsd, pgrFor, processAlive } from "./run-format";
@@ -21,11 +23,27 @@ export interface PlanSummary {
   specName?: string;
   settings: { id: string; domain?: string; method?: string; generators: string[]; host?: string }[];
   host?: string;
+  /** Host of the train and evaluate stages when the plan has them. */
+  pipelineHost?: string;
+  /** Planned tasks per pipeline stage (prepare, train, evaluate, score), for "n/N" progress. */
+  taskCounts: Partial<Record<StageName, number>>;
+}
+
+/** One pipeline task (train/evaluate job, prepare, score) as its events describe it. */
+export interface TaskView {
+  id: string;
+  state: "running" | "finished" | "failed" | "cancelled" | "skipped";
+  host?: string;
+  /** Slurm job id or `pid N`. */
+  jobId?: string;
+  message?: string;
 }
 
 export interface StageView {
   stage: StageName;
   state: "running" | "finished" | "failed" | "cancelled" | "pending";
+  /** Pipeline tasks of the stage (empty for generate, which reports items instead). */
+  tasks: TaskView[];
   done: number;
   total: number;
   costUsd: number;
@@ -115,13 +133,20 @@ function readPlan(runDir: string): PlanSummary | undefined {
     const raw = JSON.parse(readFileSync(join(runDir, RUN_FILES.plan), "utf8")) as {
       spec?: { path?: string; name?: string };
       settings?: { id?: string; domain?: string; method?: string; generators?: string[]; host?: string }[];
-      hosts?: { generate?: string };
+      hosts?: { generate?: string; train?: string; evaluate?: string };
+      stages?: string[];
     };
+    const taskCounts: PlanSummary["taskCounts"] = {};
+    const full = RunPlan.safeParse(raw);
+    if (full.success) for (const t of planTasks(full.data)) if (t.stage !== "generate") taskCounts[t.stage] = (taskCounts[t.stage] ?? 0) + 1;
+    const pipeline = (raw.stages ?? []).some((st) => st === "train" || st === "evaluate");
     return {
       specPath: raw.spec?.path,
       specName: raw.spec?.name,
       settings: (raw.settings ?? []).map((s) => ({ id: String(s.id ?? ""), domain: s.domain, method: s.method, generators: s.generators ?? [], host: s.host })),
       host: raw.hosts?.generate,
+      pipelineHost: pipeline ? (raw.hosts?.train ?? raw.hosts?.evaluate) : undefined,
+      taskCounts,
     };
   } catch {
     return undefined;
@@ -147,13 +172,17 @@ function readPgr(runDir: string): Map<string, number> {
   return out;
 }
 
-/** Folds events into per-stage rows (the Runs view's children). */
-export function stageViews(events: readonly RunEvent[]): StageView[] {
-  const stages = new Map<StageName, StageView & { streams: Map<string, { done: number; total: number; cost: number; tpm: number; setting?: string; generator?: string }> }>();
-  const get = (stage: StageName) => {
+/**
+ * Folds events into per-stage rows (the Runs view's children). Pipeline stages carry their tasks;
+ * `taskCounts` (from the plan) gives their "done / planned" progress.
+ */
+export function stageViews(events: readonly RunEvent[], taskCounts: PlanSummary["taskCounts"] = {}): StageView[] {
+  type Folding = StageView & { streams: Map<string, { done: number; total: number; cost: number; tpm: number; setting?: string; generator?: string }>; taskMap: Map<string, TaskView> };
+  const stages = new Map<StageName, Folding>();
+  const get = (stage: StageName): Folding => {
     let s = stages.get(stage);
     if (!s) {
-      s = { stage, state: "pending", done: 0, total: 0, costUsd: 0, throughputPerMin: 0, parts: [], streams: new Map() };
+      s = { stage, state: "pending", tasks: [], done: 0, total: 0, costUsd: 0, throughputPerMin: 0, parts: [], streams: new Map(), taskMap: new Map() };
       stages.set(stage, s);
     }
     return s;
@@ -162,6 +191,24 @@ export function stageViews(events: readonly RunEvent[]): StageView[] {
     const stage = e.stage ?? (e.type === "progress" ? "generate" : undefined);
     if (!stage) continue;
     const s = get(stage);
+    if (e.task) {
+      const t = s.taskMap.get(e.task) ?? { id: e.task, state: "running" as TaskView["state"] };
+      if (e.host) t.host = e.host;
+      if (e.type === "stage.started") {
+        t.state = "running";
+        t.message = undefined;
+        if (e.jobId) t.jobId = e.jobId;
+      } else if (e.type === "stage.finished") {
+        t.state = e.ok ? "finished" : e.exitCode === null && /cancelled/.test(e.message ?? "") ? "cancelled" : "failed";
+        t.message = e.message;
+      } else if (e.type === "task.skipped") {
+        t.state = "skipped";
+        t.message = e.reason;
+      } else if (e.type === "error") t.message = e.message;
+      s.taskMap.set(e.task, t);
+      if (e.type === "stage.finished" && !e.ok) s.lastError = e.message;
+      if (e.type === "task.skipped" || e.type === "stage.started" || e.type === "stage.finished" || e.type === "error") continue;
+    }
     switch (e.type) {
       case "stage.started":
         s.state = "running";
@@ -193,14 +240,33 @@ export function stageViews(events: readonly RunEvent[]): StageView[] {
     }
   }
   // A finished run leaves no stage "running" even if a stage forgot its own finished event.
-  const end = [...events].reverse().find((e) => e.type === "run.finished" || e.type === "run.cancelled");
+  // Only an end after the last start counts: a resumed run is live again.
+  const last = [...events].reverse().find((e) => e.type === "run.finished" || e.type === "run.cancelled" || e.type === "run.started");
+  const end = last && last.type !== "run.started" ? last : undefined;
   if (end) {
     for (const s of stages.values()) {
       if (s.state !== "running" && s.state !== "pending") continue;
       s.state = end.type === "run.cancelled" ? "cancelled" : end.ok ? "finished" : s.state === "running" ? "failed" : s.state;
     }
   }
-  return [...stages.values()].map(({ streams, ...s }) => {
+  for (const [stage, n] of Object.entries(taskCounts) as [StageName, number][]) if (n > 0) get(stage);
+  return [...stages.values()].map(({ streams, taskMap, ...s }) => {
+    const planned = taskCounts[s.stage];
+    if (taskMap.size > 0 || planned) {
+      const tasks = [...taskMap.values()];
+      const count = (st: TaskView["state"]): number => tasks.filter((t) => t.state === st).length;
+      s.tasks = tasks;
+      s.done = count("finished");
+      s.total = Math.max(planned ?? 0, tasks.length);
+      const ended = end !== undefined;
+      if (count("running") > 0) s.state = end ? (end.type === "run.cancelled" ? "cancelled" : "failed") : "running";
+      else if (count("failed") > 0 || count("skipped") > 0) s.state = "failed";
+      else if (count("cancelled") > 0) s.state = "cancelled";
+      else if (s.done >= s.total && s.total > 0) s.state = "finished";
+      else s.state = tasks.length ? (ended ? "failed" : "running") : ended ? s.state : "pending";
+      if (s.state === "running" && ended) s.state = "failed";
+      return s;
+    }
     for (const p of streams.values()) {
       s.done += p.done;
       s.total += p.total;
@@ -288,7 +354,7 @@ export class RunIndex {
       plan,
       summary,
       state: this.liveState(summary, pid, host),
-      stages: stageViews(tail.events),
+      stages: stageViews(tail.events, plan?.taskCounts),
       pid,
       host,
       pgr: summary.state === "finished" || !prev ? readPgr(dir) : prev.pgr,

@@ -1,7 +1,7 @@
 /**
  * "AgoraBench: Run Setting" and "AgoraBench: Estimate Cost". Quick picks for spec → setting →
- * generator(s) → host (remembering the last choice), a cost estimate with confirmation above a threshold,
- * then a detached engine started through the CLI. Reachable from the palette, the code lens
+ * generator(s) → stages → host (the host only when train/evaluate run; remembering the last choice), a
+ * cost estimate with confirmation above a threshold, then a detached engine started through the CLI. Reachable from the palette, the code lens
  * ({specUri, settingIndex, settingId}) and the Experiments tree.
  */
 import { dirname } from "node:path";
@@ -25,6 +25,8 @@ export interface RunSettingArgs {
   generators?: string[];
   generator?: string;
   host?: string;
+  /** `generate` (default), `all`, or a comma-separated stage list as `agora run --stages` takes it. */
+  stages?: string;
   /** Skip the cost confirmation (tests, or a caller that already confirmed). */
   confirmed?: boolean;
 }
@@ -34,6 +36,7 @@ interface LastChoice {
   setting: string;
   generators: string[];
   host: string;
+  stages?: string;
 }
 const LAST_KEY = "agorabench.lastRunChoice";
 
@@ -53,7 +56,7 @@ async function pickSpec(last: LastChoice | undefined): Promise<SpecEntry | undef
     entry: s,
   }));
   items.sort((a, b) => Number(b.detail === "last used") - Number(a.detail === "last used"));
-  return (await vscode.window.showQuickPick(items, { title: "AgoraBench: Run Setting (1/4) — spec", placeHolder: "Experiment spec" }))?.entry;
+  return (await vscode.window.showQuickPick(items, { title: "AgoraBench: Run Setting (1/5) — spec", placeHolder: "Experiment spec" }))?.entry;
 }
 
 async function pickSetting(spec: ExperimentSpec, last: LastChoice | undefined): Promise<SettingSpec | undefined> {
@@ -66,7 +69,7 @@ async function pickSetting(spec: ExperimentSpec, last: LastChoice | undefined): 
   }));
   const active = items.find((i) => i.label === last?.setting);
   const qp = vscode.window.createQuickPick<(typeof items)[number]>();
-  qp.title = "AgoraBench: Run Setting (2/4) — setting";
+  qp.title = "AgoraBench: Run Setting (2/5) — setting";
   qp.placeholder = "Setting (domain × method)";
   qp.items = items;
   if (active) qp.activeItems = [active];
@@ -97,7 +100,7 @@ async function pickGenerators(spec: ExperimentSpec, setting: SettingSpec, last: 
     return { label: id, description: g ? `${g.provider} · ${g.model}` : undefined, picked: selected.has(id) };
   });
   const picks = await vscode.window.showQuickPick(items, {
-    title: "AgoraBench: Run Setting (3/4) — generators",
+    title: "AgoraBench: Run Setting (3/5) — generators",
     placeHolder: "Generators to run (space toggles, Enter confirms)",
     canPickMany: true,
   });
@@ -105,18 +108,42 @@ async function pickGenerators(spec: ExperimentSpec, setting: SettingSpec, last: 
   return picks.map((p) => p.label);
 }
 
-async function pickHost(entry: SpecEntry, setting: SettingSpec, last: LastChoice | undefined): Promise<string | undefined> {
+const STAGE_CHOICES = [
+  { label: "Generate data", description: "generate", detail: "Calls the generators from this machine and stores the data (resumable, never paid twice)", stages: "generate" },
+  {
+    label: "Full pipeline",
+    description: "generate → prepare → train → evaluate → score",
+    detail: "Trains the student on the data and evaluates base, reference and student on a host, then computes PGR",
+    stages: "all",
+  },
+  { label: "Generate and train", description: "generate → prepare → train", detail: "Stops after training the student (evaluate later with Resume)", stages: "generate,prepare,train" },
+];
+
+/** Whether a stage list runs anything on a host (train / evaluate); generation always runs here. */
+export const usesHost = (stages: string): boolean => stages === "all" || /\b(train|evaluate)\b/.test(stages);
+
+async function pickStages(last: LastChoice | undefined): Promise<string | undefined> {
+  const qp = vscode.window.createQuickPick<(typeof STAGE_CHOICES)[number]>();
+  qp.title = "AgoraBench: Run Setting (4/5) — stages";
+  qp.placeholder = "What to run";
+  qp.items = STAGE_CHOICES;
+  const active = STAGE_CHOICES.find((c) => c.stages === last?.stages);
+  if (active) qp.activeItems = [active];
+  return pickOne(qp).then((i) => i?.stages);
+}
+
+async function pickHost(entry: SpecEntry, last: LastChoice | undefined): Promise<string | undefined> {
   const spec = entry.spec!;
   const hosts = await readHostsFor(entry.uri, spec.hosts.file);
   if (hosts.hosts.length === 1) return hosts.hosts[0]!.name;
-  const preferred = setting.host ?? (last?.spec === entry.uri.toString() ? last.host : undefined) ?? spec.hosts.default;
+  const preferred = (last?.spec === entry.uri.toString() ? last.host : undefined) ?? spec.student.host ?? spec.hosts.default;
   const items = hosts.hosts.map((h) => ({
     label: h.name,
     description: h.kind === "ssh" ? `ssh ${h.user}@${h.host}:${h.port}` : h.kind === "slurm" ? `slurm${h.partition ? ` · ${h.partition}` : ""}${h.via ? ` via ${h.via}` : ""}` : "this machine",
-    detail: h.name === preferred ? "default for this setting" : undefined,
+    detail: h.name === preferred ? "default for this spec" : undefined,
   }));
   items.sort((a, b) => Number(b.label === preferred) - Number(a.label === preferred));
-  return (await vscode.window.showQuickPick(items, { title: "AgoraBench: Run Setting (4/4) — host", placeHolder: "Host the generate stage runs on" }))?.label;
+  return (await vscode.window.showQuickPick(items, { title: "AgoraBench: Run Setting (5/5) — host", placeHolder: "Host the train and evaluate stages run on (generation runs on this machine)" }))?.label;
 }
 
 /** The seed file's statistics for the estimate (the language server's hover uses the same ones). */
@@ -169,17 +196,20 @@ export function registerRunSetting(context: vscode.ExtensionContext, log: vscode
       const requested = args?.generators ?? (args?.generator ? [args.generator] : undefined);
       const generators = requested?.filter((g) => own.includes(g)).length ? requested.filter((g) => own.includes(g)) : await pickGenerators(spec, setting, last);
       if (!generators?.length) return undefined;
-      const host = args?.host ?? (await pickHost(entry, setting, last));
+      const stages = args?.stages ?? (await pickStages(last));
+      if (!stages) return undefined;
+      const pipeline = usesHost(stages);
+      const host = pipeline ? (args?.host ?? (await pickHost(entry, last))) : "local";
       if (!host) return undefined;
       const sid = settingId(setting);
-      await context.workspaceState.update(LAST_KEY, { spec: entry.uri.toString(), setting: sid, generators, host } satisfies LastChoice);
+      await context.workspaceState.update(LAST_KEY, { spec: entry.uri.toString(), setting: sid, generators, host: pipeline ? host : (last?.host ?? host), stages } satisfies LastChoice);
 
       const gens = spec.generators.filter((g) => generators.includes(g.id));
       const estimate = estimateSettingCost(setting, gens, await seedStats(entry.uri, setting), userCatalog());
       const threshold = spec.budget?.confirmAboveUsd ?? vscode.workspace.getConfiguration("agorabench").get<number>("confirmCostAboveUsd", 5);
       if (!args?.confirmed && (estimate.totalUsd > threshold || estimate.incomplete)) {
         const go = await vscode.window.showWarningMessage(
-          `Run ${sid} with ${generators.join(", ")} on ${host}? Estimated cost ${describeEstimate(estimate)}.`,
+          `Run ${sid} with ${generators.join(", ")}${pipeline ? ` (${STAGE_CHOICES.find((c) => c.stages === stages)?.label.toLowerCase() ?? stages} on ${host})` : ""}? Estimated generation cost ${describeEstimate(estimate)}.`,
           { modal: true, detail: `Above the confirmation threshold of ${formatUsd(threshold)} (budget.confirmAboveUsd or agorabench.confirmCostAboveUsd).` },
           "Start Run",
         );
@@ -190,7 +220,7 @@ export function registerRunSetting(context: vscode.ExtensionContext, log: vscode
       if (missing.length) {
         log.warn(`no stored API key for ${missing.join(", ")}; the engine reads it from its own environment`);
       }
-      const cliArgs = ["run", entry.uri.fsPath, "--setting", sid, ...generators.flatMap((g) => ["--generator", g]), "--host", host, "--detach", "--json"];
+      const cliArgs = ["run", entry.uri.fsPath, "--setting", sid, ...generators.flatMap((g) => ["--generator", g]), "--stages", stages, ...(pipeline ? ["--host", host] : []), "--detach", "--json"];
       log.info(`starting: agora ${cliArgs.join(" ")}`);
       const r = await runCli(context, cliArgs, { cwd: dirname(entry.uri.fsPath), env, timeoutMs: 120_000 });
       const secrets = await storedKeyValues(context);

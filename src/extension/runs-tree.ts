@@ -6,15 +6,27 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import { RUN_FILES, stageDir } from "../core/run/layout";
+import { taskDir } from "../pipeline/graph";
 import { lastJsonLine, redact, runCli, type DetachedRun } from "./engine-cli";
 import { formatProgress, formatUsd, processAlive } from "./run-format";
-import type { RunView, StageView } from "./run-index";
+import type { RunView, StageView, TaskView } from "./run-index";
 import { runWatcher, type RunWatcher } from "./run-watcher";
 import { keyEnvironment, storedKeyValues } from "./secrets";
 import { canRun, isVirtualWorkspace, UNTRUSTED_MESSAGE, VIRTUAL_MESSAGE } from "./trust";
 import { CoalescedTreeRefresh } from "./tree-refresh";
 
-export type RunsNode = { kind: "run"; runDir: string } | { kind: "stage"; runDir: string; stage: StageView["stage"] };
+export type RunsNode =
+  | { kind: "run"; runDir: string }
+  | { kind: "stage"; runDir: string; stage: StageView["stage"] }
+  | { kind: "task"; runDir: string; stage: StageView["stage"]; task: string };
+
+const TASK_ICON: Record<TaskView["state"], [string, string?]> = {
+  running: ["sync~spin", "charts.blue"],
+  finished: ["pass", "testing.iconPassed"],
+  failed: ["error", "testing.iconFailed"],
+  cancelled: ["circle-slash", "disabledForeground"],
+  skipped: ["debug-step-over", "disabledForeground"],
+};
 
 const STATE_ICON: Record<RunView["state"], [string, string?]> = {
   running: ["sync~spin", "charts.blue"],
@@ -56,11 +68,40 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
   getChildren(node?: RunsNode): RunsNode[] {
     if (!node) return this.watcher.all().map((v) => ({ kind: "run", runDir: v.runDir }));
     if (node.kind === "run") return (this.watcher.get(node.runDir)?.stages ?? []).map((s) => ({ kind: "stage", runDir: node.runDir, stage: s.stage }));
+    if (node.kind === "stage") {
+      const s = this.watcher.get(node.runDir)?.stages.find((x) => x.stage === node.stage);
+      // One task per stage (prepare and score of a one-setting run) needs no extra level.
+      if (!s || (s.tasks.length < 2 && s.stage !== "train" && s.stage !== "evaluate")) return [];
+      return s.tasks.map((t) => ({ kind: "task", runDir: node.runDir, stage: node.stage, task: t.id }));
+    }
     return [];
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
+    if (node.kind === "task") return { kind: "stage", runDir: node.runDir, stage: node.stage };
     return node.kind === "stage" ? { kind: "run", runDir: node.runDir } : undefined;
+  }
+
+  private taskItem(v: RunView, node: Extract<RunsNode, { kind: "task" }>): vscode.TreeItem {
+    const t = v.stages.find((x) => x.stage === node.stage)?.tasks.find((x) => x.id === node.task);
+    // `train/math.instance_generation/gpt-4o` → `math.instance_generation/gpt-4o`
+    const item = new vscode.TreeItem(node.task.slice(node.stage.length + 1) || node.task, vscode.TreeItemCollapsibleState.None);
+    item.id = `task:${v.runDir}:${node.task}`;
+    if (!t) return item;
+    const state = t.state === "running" && v.state !== "running" ? (v.state === "cancelled" ? "cancelled" : "failed") : t.state;
+    item.description = [state, t.host, t.jobId].filter(Boolean).join(" · ");
+    const [name, color] = TASK_ICON[state] ?? TASK_ICON.running;
+    item.iconPath = icon(name, color);
+    const tip = new vscode.MarkdownString();
+    tip.appendMarkdown(`**${node.task}**  
+`);
+    if (t.host) tip.appendMarkdown(`Host: ${t.host}${t.jobId ? ` · job ${t.jobId}` : ""}  
+`);
+    if (t.message) tip.appendCodeblock(t.message, "text");
+    item.tooltip = tip;
+    item.contextValue = `agorabench.task.${state}`;
+    item.command = { command: "agorabench.openRunLog", title: "Open Log", arguments: [node] };
+    return item;
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
@@ -87,17 +128,25 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
       item.command = { command: "agorabench.openRunLog", title: "Open Log", arguments: [node] };
       return item;
     }
+    if (node.kind === "task") return this.taskItem(v, node);
     const s = v.stages.find((x) => x.stage === node.stage);
-    const item = new vscode.TreeItem(node.stage, vscode.TreeItemCollapsibleState.None);
+    // Train and evaluate always list their jobs (even before the first one starts), so the row keeps one
+    // collapsible state from its first paint; a finished run's stages start folded.
+    const expandable = node.stage === "train" || node.stage === "evaluate" || (s?.tasks.length ?? 0) >= 2;
+    const folded = v.state === "finished" ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded;
+    const item = new vscode.TreeItem(node.stage, expandable ? folded : vscode.TreeItemCollapsibleState.None);
     item.id = `stage:${v.runDir}:${node.stage}`;
     if (s) {
       // A stage the log left "running" takes the run's state when the engine is gone or paused.
       const state = s.state === "pending" ? "unknown" : s.state === "running" && v.state !== "running" ? v.state : s.state;
-      item.description = [state === "unknown" ? "pending" : state, formatProgress(s)].filter(Boolean).join(" · ");
+      // Pipeline stages count tasks (jobs); generate counts items and money.
+      const progress = s.stage === "generate" ? formatProgress(s) : s.total ? `${s.done}/${s.total}` : "";
+      item.description = [state === "unknown" ? "pending" : state, progress].filter(Boolean).join(" · ");
       const [name, color] = STATE_ICON[state as RunView["state"]] ?? STATE_ICON.unknown;
       item.iconPath = icon(name, color);
       const tip = new vscode.MarkdownString();
       for (const p of s.parts) tip.appendMarkdown(`${p.setting ?? ""} · ${p.generator ?? ""}: ${p.done}/${p.total}  \n`);
+      for (const t of s.tasks) tip.appendMarkdown(`${t.id}: ${t.state}${t.host ? ` on ${t.host}` : ""}  \n`);
       if (s.lastError) tip.appendMarkdown(`\n${s.lastError}`);
       item.tooltip = tip;
     }
@@ -212,6 +261,15 @@ export function registerRunsTree(context: vscode.ExtensionContext, log: vscode.L
     vscode.commands.registerCommand("agorabench.openRunLog", async (arg?: RunsNode | { runDir: string }) => {
       const v = viewOf(watcher, arg) ?? (await pickRun(watcher, () => true, "Open Run Log"));
       if (!v) return;
+      if (arg && (arg as RunsNode).kind === "task") {
+        const file = join(v.runDir, taskDir((arg as { task: string }).task), "job.log");
+        if (existsSync(file)) {
+          await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+          return;
+        }
+        void vscode.window.showInformationMessage(`AgoraBench: ${(arg as { task: string }).task} has no log yet.`);
+        return;
+      }
       if (arg && (arg as RunsNode).kind === "stage") {
         const file = stageLog(v.runDir, (arg as { stage: string }).stage);
         if (file) {

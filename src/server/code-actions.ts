@@ -135,7 +135,8 @@ function findProperty(node: import("jsonc-parser").Node, keyOffset: number): imp
   while (stack.length) {
     const n = stack.pop()!;
     if (n.type === "property" && n.children?.[0]?.offset === keyOffset) return n;
-    if (keyOffset >= n.offset && keyOffset <= n.offset + n.length) stack.push(...(n.children ?? []));
+    // A loop, not push(...children): an object may have more children than a call has room for arguments.
+    if (keyOffset >= n.offset && keyOffset <= n.offset + n.length) for (const c of n.children ?? []) stack.push(c);
   }
   return undefined;
 }

@@ -17,6 +17,8 @@ import { isObj, matches, str } from "./util";
 /** Settings (and the hosts view) list seed files below the spec's parent folder, this deep at most. */
 const SEED_SCAN_DEPTH = 4;
 const SEED_SCAN_LIMIT = 500;
+/** Folders read at most per listing: a spec in a home folder must not make completion walk the whole disk. */
+const SEED_SCAN_DIRS = 2000;
 const SKIP_DIRS = new Set(["node_modules", ".git", "runs", "dist", "out", ".vscode-test"]);
 
 export async function complete(ctx: DocContext, position: Position): Promise<CompletionList> {
@@ -206,6 +208,11 @@ function hostsFileItems(ctx: DocContext, position: Position): CompletionItem[] {
 
 const listCache = new Map<string, { at: number; files: Promise<string[]> }>();
 
+/** Drops cached folder listings (a file was created or deleted on disk). */
+export function forgetFileLists(): void {
+  listCache.clear();
+}
+
 /** Files below `root` matching `want`, breadth-first, bounded; cached for a few seconds (typing bursts). */
 function listFiles(root: string, want: RegExp): Promise<string[]> {
   const key = `${root}\u0000${want.source}`;
@@ -214,9 +221,11 @@ function listFiles(root: string, want: RegExp): Promise<string[]> {
   const files = (async () => {
     const out: string[] = [];
     let level = [root];
+    let dirs = 0;
     for (let depth = 0; depth < SEED_SCAN_DEPTH && level.length && out.length < SEED_SCAN_LIMIT; depth++) {
       const next: string[] = [];
       for (const dir of level) {
+        if (++dirs > SEED_SCAN_DIRS) break;
         const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
         for (const e of entries) {
           if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;

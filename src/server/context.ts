@@ -104,7 +104,7 @@ export class DocContext {
       const loaded = loadJsoncWith(HostsFile, text);
       const raw = loaded.parsed.value;
       const list = loaded.value?.hosts ?? (isObj(raw) && Array.isArray(raw.hosts) ? raw.hosts.filter((h): h is HostDefinition => isObj(h) && typeof h.name === "string" && typeof h.kind === "string") : []);
-      hosts.push(...list);
+      for (const h of list) hosts.push(h);
     }
     if (!hosts.some((h) => h.name === "local")) hosts.push(IMPLICIT_LOCAL_HOST);
     return { path, hosts, text };

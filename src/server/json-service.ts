@@ -1,10 +1,12 @@
 /**
  * vscode-json-languageservice, fed with the schemas generated from the zod model (bundled: imported as
  * JSON), for what it does well: schema-driven completion, hover, folding and comment-preserving formatting.
- * One service per document kind, so a spec never gets the hosts schema and vice versa. A `$schema` property
- * pointing at our schema files resolves to the bundled copy; anything else is refused (no network).
+ * One service per document kind, so a spec never gets the hosts schema and vice versa. The JSON service
+ * prefers a document's own `$schema` to any association, so a `$schema` naming our schema files resolves
+ * to the bundled copy and any other value (a typo, a URL) to the kind's bundled schema: nothing is loaded
+ * from the network, and a stray `$schema` cannot switch completion and hover off.
  */
-import { getLanguageService, type JSONSchema, type LanguageService } from "vscode-json-languageservice";
+import { type ClientCapabilities, getLanguageService, type JSONSchema, type LanguageService } from "vscode-json-languageservice";
 import hostsSchemaJson from "../../schemas/agora-hosts.schema.json";
 import specSchemaJson from "../../schemas/agora-spec.schema.json";
 
@@ -15,25 +17,40 @@ export const HOSTS_SCHEMA = hostsSchemaJson as unknown as JSONSchema;
 const SPEC_SCHEMA_URI = "agora-schema://schemas/agora-spec.schema.json";
 const HOSTS_SCHEMA_URI = "agora-schema://schemas/agora-hosts.schema.json";
 
-function requestSchema(uri: string): Promise<string> {
-  if (/agora-spec\.schema\.json$/.test(uri)) return Promise.resolve(JSON.stringify(SPEC_SCHEMA));
-  if (/agora-hosts\.schema\.json$/.test(uri)) return Promise.resolve(JSON.stringify(HOSTS_SCHEMA));
-  return Promise.reject(new Error(`Schema ${uri} is not bundled; the AgoraBench language server loads no schema from the network.`));
+const SPEC_TEXT = JSON.stringify(SPEC_SCHEMA);
+const HOSTS_TEXT = JSON.stringify(HOSTS_SCHEMA);
+
+function requestSchema(uri: string, own: string): Promise<string> {
+  if (/agora-spec\.schema\.json$/.test(uri)) return Promise.resolve(SPEC_TEXT);
+  if (/agora-hosts\.schema\.json$/.test(uri)) return Promise.resolve(HOSTS_TEXT);
+  return Promise.resolve(own);
 }
 
-function service(uri: string, schema: JSONSchema): LanguageService {
+function service(uri: string, schema: JSONSchema, clientCapabilities: ClientCapabilities): LanguageService {
+  const own = JSON.stringify(schema);
   const ls = getLanguageService({
-    schemaRequestService: requestSchema,
+    schemaRequestService: (requested) => requestSchema(requested, own),
     workspaceContext: { resolveRelativePath: (relative, resource) => new URL(relative, resource).href },
+    clientCapabilities,
   });
   ls.configure({ validate: true, allowComments: true, schemas: [{ uri, fileMatch: ["*"], schema }] });
   return ls;
 }
 
-const services: Record<DocKind, LanguageService> = {
-  spec: service(SPEC_SCHEMA_URI, SPEC_SCHEMA),
-  hosts: service(HOSTS_SCHEMA_URI, HOSTS_SCHEMA),
-};
+function makeServices(capabilities: ClientCapabilities): Record<DocKind, LanguageService> {
+  return { spec: service(SPEC_SCHEMA_URI, SPEC_SCHEMA, capabilities), hosts: service(HOSTS_SCHEMA_URI, HOSTS_SCHEMA, capabilities) };
+}
+
+let services = makeServices({});
+
+/**
+ * Tells the JSON service what the client renders. It only sends markdown documentation (the schema's
+ * `markdownDescription`, per-value `markdownEnumDescriptions`) to clients that say they show markdown, so
+ * without this every completion item would carry the plain-text fallback.
+ */
+export function configureJsonServices(capabilities: ClientCapabilities): void {
+  services = makeServices(capabilities);
+}
 
 export function jsonService(kind: DocKind): LanguageService {
   return services[kind];

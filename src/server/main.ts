@@ -17,6 +17,8 @@ import {
   CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
   LSPErrorCodes,
   NotificationType,
   ProposedFeatures,
@@ -25,11 +27,11 @@ import {
   TextDocumentSyncKind,
 } from "vscode-languageserver/node";
 import { codeActions } from "./code-actions";
-import { complete } from "./completion";
+import { complete, forgetFileLists } from "./completion";
 import { hover } from "./hover";
-import { jsonService } from "./json-service";
+import { configureJsonServices, jsonService } from "./json-service";
 import { definition } from "./navigation";
-import { codeLenses, documentSymbols } from "./outline";
+import { codeLenses, documentSymbols, type LensOptions } from "./outline";
 import { AgoraService, type ServerOptions, toLspDiagnostic } from "./service";
 
 /** Sent by the client whenever stored keys or the environment change: `{ keys: { OPENAI_API_KEY: true } }`. */
@@ -37,11 +39,21 @@ export const KeysAvailableNotification = new NotificationType<{ keys: Record<str
 
 /** Quiet time after a keystroke before validating; `initializationOptions.debounceMs` overrides (0 for benchmarks). */
 let debounceMs = 150;
+/** Code-lens titles: plain text for any editor; VS Code's client asks for `$(icon)` prefixes. */
+const lensOptions: LensOptions = { icons: false };
+/**
+ * Seed files and hosts files are read from disk, so the server needs to hear when they change. Editors
+ * that let a server register file watchers get ours (this glob); the others must send the notifications
+ * themselves (docs/parts/lsp.md, "Other editors").
+ */
+const WATCHED_FILES = "**/*.{json,jsonl}";
+let registerWatchers = false;
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = new AgoraService();
 const timers = new Map<string, NodeJS.Timeout>();
+const immediates = new Map<string, NodeJS.Immediate>();
 service.onError = (e) => connection.console.error(`validation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
 
 // Whatever happens inside a handler, the process stays up; stdout is the LSP channel, so log via the connection.
@@ -66,13 +78,15 @@ async function publish(doc: TextDocument): Promise<void> {
 
 function schedule(doc: TextDocument, delay = debounceMs): void {
   clearTimeout(timers.get(doc.uri));
-  timers.set(
-    doc.uri,
-    setTimeout(() => {
-      timers.delete(doc.uri);
-      void publish(doc);
-    }, delay),
-  );
+  clearImmediate(immediates.get(doc.uri));
+  const run = (): void => {
+    timers.delete(doc.uri);
+    immediates.delete(doc.uri);
+    void publish(doc);
+  };
+  // No debounce: the next turn of the event loop (a 0 ms timer waits at least 1 ms in Node).
+  if (delay === 0) immediates.set(doc.uri, setImmediate(run));
+  else timers.set(doc.uri, setTimeout(run, delay));
 }
 
 function revalidateAll(): void {
@@ -80,15 +94,23 @@ function revalidateAll(): void {
 }
 
 /**
- * Runs a feature for the current version of a document: unknown documents and failures answer `fallback`;
- * a request cancelled while it ran answers RequestCancelled, as LSP asks.
+ * Runs a feature for the current version of a document: unknown documents and failures answer `fallback`.
+ * A request the client cancelled answers RequestCancelled, as LSP asks; one whose document changed while
+ * it ran answers ContentModified, because its positions describe a text that no longer exists (a stale
+ * request: the client asks again for the new version, or drops it).
  */
 async function feature<T>(uri: string, token: CancellationToken, fallback: T, run: (doc: TextDocument) => Promise<T> | T): Promise<T> {
   const doc = documents.get(uri);
-  if (!doc || token.isCancellationRequested) return cancelledOr(token, fallback);
+  if (!doc) return cancelledOr(token, fallback);
+  const version = doc.version;
+  const check = (value: T): T => {
+    cancelledOr(token, value);
+    if (documents.get(uri)?.version !== version) throw new ResponseError(LSPErrorCodes.ContentModified, `${uri} changed while the request ran`);
+    return value;
+  };
+  if (token.isCancellationRequested) return check(fallback);
   try {
-    const result = await run(doc);
-    return cancelledOr(token, result);
+    return check(await run(doc));
   } catch (e) {
     if (e instanceof ResponseError) throw e;
     connection.console.error(`request failed for ${uri}: ${(e as Error).stack ?? String(e)}`);
@@ -105,6 +127,9 @@ connection.onInitialize((params) => {
   const opts = (params.initializationOptions ?? {}) as ServerOptions;
   service.configure({ keysAvailable: opts.keysAvailable, models: opts.models });
   if (typeof opts.debounceMs === "number" && opts.debounceMs >= 0 && opts.debounceMs <= 10_000) debounceMs = opts.debounceMs;
+  lensOptions.icons = opts.codeLensIcons === true;
+  configureJsonServices(params.capabilities);
+  registerWatchers = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
   for (const p of service.modelProblems) connection.console.warn(p);
   return {
     capabilities: {
@@ -125,6 +150,9 @@ connection.onInitialize((params) => {
 
 connection.onInitialized(() => {
   void connection.client.register(DidChangeConfigurationNotification.type, { section: "agorabench" }).catch(() => undefined);
+  if (registerWatchers) {
+    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: WATCHED_FILES }] }).catch((e: unknown) => connection.console.warn(`could not watch files: ${String(e)}`));
+  }
 });
 
 connection.onDidChangeConfiguration((change) => {
@@ -145,13 +173,17 @@ documents.onDidOpen((e) => schedule(e.document, 0));
 documents.onDidChangeContent((e) => schedule(e.document));
 documents.onDidClose((e) => {
   clearTimeout(timers.get(e.document.uri));
+  clearImmediate(immediates.get(e.document.uri));
   timers.delete(e.document.uri);
+  immediates.delete(e.document.uri);
   service.forget(e.document.uri);
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
 // Seed files, hosts files or specs changed on disk (the client watches them): re-check the specs that read them.
 connection.onDidChangeWatchedFiles((params) => {
+  // A created or deleted file changes which seed files completion offers.
+  if (params.changes.some((c) => c.type !== FileChangeType.Changed)) forgetFileLists();
   const paths = params.changes.flatMap((c) => {
     try {
       return c.uri.startsWith("file:") ? [fileURLToPath(c.uri)] : [];
@@ -175,7 +207,7 @@ connection.onHover((p, token) =>
 connection.onCodeLens((p, token) =>
   feature(p.textDocument.uri, token, [], async (doc) => {
     void service.validate(doc);
-    return codeLenses(service.context(doc));
+    return codeLenses(service.context(doc), lensOptions);
   }),
 );
 connection.onDocumentSymbol((p, token) => feature(p.textDocument.uri, token, [], (doc) => documentSymbols(service.context(doc))));

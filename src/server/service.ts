@@ -40,6 +40,8 @@ export interface ServerOptions {
   models?: unknown;
   /** Milliseconds between the last change and validation (default 150). */
   debounceMs?: number;
+  /** Prefix code-lens titles with VS Code codicons (`$(play) Run Setting`); other editors show them literally. */
+  codeLensIcons?: boolean;
 }
 
 export class AgoraService {

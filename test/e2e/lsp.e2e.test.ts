@@ -2,12 +2,14 @@
  * The experiment-spec language server in a real VS Code (code-server 4.139.1 in headless Chromium): the
  * packaged extension starts dist/server.js through vscode-languageclient; an `*.agora.json` file with an
  * unknown generator id gets a squiggle, its code lenses appear above the setting, and Ctrl+Space inside a
- * generator's "model" offers the model table's ids for that provider. Screenshots go to
- * test-results/screenshots/ (e2e-lsp-squiggle.png, e2e-lsp-completion.png).
+ * generator's "model" offers the model table's ids for that provider. The spec's seed file does not exist
+ * at first; once it is written to disk the problem goes away without touching the spec (the server's own
+ * file watcher, registered through VS Code). Screenshots go to test-results/screenshots/
+ * (e2e-lsp-squiggle.png, e2e-lsp-completion.png).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../support/build";
@@ -22,7 +24,7 @@ const SPEC = `{
     {
       "domain": "math",
       "method": "instance_generation",
-      "seed": { "file": "../seeds/math_seed.jsonl" },
+      "seed": { "file": "../seeds/later.jsonl" },
       "instances": 5,
       "generators": ["alhpa"]
     }
@@ -80,6 +82,8 @@ describe("real VS Code: spec language server (UI)", function () {
     await page.keyboard.press("Control+Shift+M");
     const problems = await wb.panelText(/Unknown generator "alhpa"/, 30_000);
     assert.match(problems, /lsp-e2e\.agora\.json/);
+    // The seed file is checked on disk, relative to the spec: it is not there yet.
+    await wb.panelText(/Seed file "\.\.\/seeds\/later\.jsonl" not found/, 30_000);
     const squiggleShot = await wb.screenshot("e2e-lsp-squiggle");
     assert.ok(statSync(squiggleShot).size > 20_000, "screenshot too small to show the workbench");
 
@@ -106,5 +110,9 @@ describe("real VS Code: spec language server (UI)", function () {
     const completionShot = await wb.screenshot("e2e-lsp-completion");
     assert.ok(statSync(completionShot).size > 20_000);
     await page.keyboard.press("Escape");
+
+    // The seed file appears on disk: the seed problem goes, the generator one stays.
+    copyFileSync(join(workspace, "seeds", "math_seed.jsonl"), join(workspace, "seeds", "later.jsonl"));
+    await wb.panelText(/^(?![\s\S]*later\.jsonl" not found)(?=[\s\S]*Unknown generator "alhpa")/, 60_000);
   });
 });

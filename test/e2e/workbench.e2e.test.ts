@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { ensureBuilt, repoRoot } from "../support/build";
 import { type LlmTestServer, startLlmTestServer } from "../support/llm-test-server";
 import { buildProductionExtension, findCodeServer, Workbench } from "./support/workbench";
+import { standInEnv } from "../support/stand-ins";
 import { type E2eWorkspace, makeWorkspace } from "./support/workbench-workspace";
 
 const API_KEY = `sk-e2e-${Date.now().toString(36)}-DO-NOT-PERSIST`;
@@ -93,7 +94,8 @@ describe("workbench in real VS Code (code-server)", function () {
 
   it("shows the three views populated from specs, hosts and run folders", async () => {
     wb = new Workbench(install!);
-    await wb.start({ workspace: ws.root, extensionBundle });
+    // The stand-in GPU tools on PATH: the full-pipeline test trains and evaluates with them on `local`.
+    await wb.start({ workspace: ws.root, extensionBundle, env: { PATH: standInEnv().PATH!, AGORA_STANDIN_SLEEP_MS: "10" } });
     await wb.openAgoraBench();
     await wb.waitForRow("Experiments", /E2E local test server/);
     await wb.waitForRow("Experiments", /math\.response_generation.*finished/);
@@ -147,8 +149,9 @@ describe("workbench in real VS Code (code-server)", function () {
     await wb.waitForQuickInput("— generators");
     await wb.screenshot("run-setting-generators");
     await wb.page!.keyboard.press("Enter"); // both generators are preselected
-    await wb.waitForQuickInput("— host");
-    await wb.pick("local");
+    await wb.waitForQuickInput("— stages");
+    await wb.screenshot("run-setting-stages");
+    await wb.pick("Generate data");
     // budget.confirmAboveUsd is 0: a modal asks before spending.
     const dialog = wb.page!.locator(".monaco-dialog-box");
     await dialog.waitFor({ state: "visible", timeout: 20_000 });
@@ -188,7 +191,7 @@ describe("workbench in real VS Code (code-server)", function () {
     await wb.page!.keyboard.press("Enter");
     await wb.waitForQuickInput("— generators");
     await wb.page!.keyboard.press("Enter");
-    await wb.waitForQuickInput("— host");
+    await wb.waitForQuickInput("— stages");
     await wb.page!.keyboard.press("Enter");
     await wb.page!.locator(".monaco-dialog-box .monaco-button", { hasText: "Start Run" }).click();
     await wb.waitForRow("Runs", /math\.instance_generation · alpha, beta.*running/, 60_000);
@@ -204,12 +207,48 @@ describe("workbench in real VS Code (code-server)", function () {
     await wb.screenshot("run-cancelled-log");
   });
 
+  it("runs the full pipeline from Run Setting: stages and their jobs in the Runs view, PGR in Experiments", async () => {
+    await wb.runCommand("AgoraBench: Run Setting");
+    await wb.waitForQuickInput("— spec");
+    await wb.page!.keyboard.press("Enter");
+    await wb.waitForQuickInput("— setting");
+    await wb.pick("math.response_generation");
+    await wb.waitForQuickInput("— generators");
+    await wb.page!.keyboard.press("Enter");
+    await wb.waitForQuickInput("— stages");
+    await wb.pick("Full pipeline");
+    await wb.waitForQuickInput("— host");
+    await wb.screenshot("run-setting-host");
+    await wb.pick("local");
+    const dialog = wb.page!.locator(".monaco-dialog-box");
+    await dialog.waitFor({ state: "visible", timeout: 20_000 });
+    assert.match(await dialog.innerText(), /full pipeline on local/);
+    await dialog.locator(".monaco-button", { hasText: "Start Run" }).click();
+    await wb.waitForRow("Runs", /math\.response_generation · alpha, beta.*running/, 60_000);
+    await wb.waitForRow("Runs", /^\s*train\s.*(running|finished)/, 120_000);
+    await wb.screenshotPane("Runs", "view-runs-pipeline-running");
+    await wb.waitForRow("Runs", /math\.response_generation · alpha, beta.*finished · 24\/24/, 180_000);
+    await wb.waitForRow("Runs", /^\s*train\s.*finished · 2\/2/);
+    await wb.waitForRow("Runs", /^\s*evaluate\s.*finished · 8\/8/);
+    await wb.waitForRow("Runs", /^\s*score\s.*finished/);
+    // Each job is a row with its host; clicking one opens its log.
+    await wb.waitForRow("Runs", /base\/gsm8k.*finished · local/);
+    await wb.screenshotPane("Runs", "view-runs-pipeline");
+    await wb.page!.locator(".monaco-list-row", { hasText: /math\.response_generation\/alpha.*finished · local/ }).first().click();
+    await wb.page!.locator(".monaco-editor .view-lines", { hasText: /\[trl\] 100%/ }).first().waitFor({ state: "visible", timeout: 20_000 });
+    // The stand-ins score base 30 %, student 45 %, reference 60 % (± the same bump): PGR 50 % for the new run.
+    // The setting row is still expanded from the first test.
+    await wb.waitForRow("Experiments", /alpha.*PGR 50\.0%/, 30_000);
+    await wb.screenshotPane("Experiments", "view-experiments-pgr");
+    await wb.runCommand("View: Close All Editors");
+  });
+
   it("shows a killed engine as interrupted and resumes it from the Runs view without paying twice", async () => {
     const runsBefore = new Set(readdirSync(ws.runsDir));
     const finishedRow = /math\.instance_generation · alpha, beta.*finished · 72\/72/;
     const finishedBefore = (await wb.viewRows("Runs")).filter((r) => finishedRow.test(r.replace(/\s+/g, " "))).length;
     await wb.runCommand("AgoraBench: Run Setting");
-    for (const step of ["spec", "setting", "generators", "host"]) {
+    for (const step of ["spec", "setting", "generators", "stages"]) {
       await wb.waitForQuickInput(`— ${step}`);
       await wb.page!.keyboard.press("Enter");
     }

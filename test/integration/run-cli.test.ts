@@ -68,13 +68,18 @@ describe("agora run / status / cancel / resume (local)", function () {
     assert.ok(!readFileSync(join(runDir, "events.jsonl"), "utf8").includes("sk-test-run-cli"), "the key must never reach the run folder");
   });
 
-  it("refuses what this build cannot run, clearly", () => {
-    const r = agora(dir, "run", "exp.agora.json", "--host", "gpu-box");
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /Host "gpu-box": SSH and Slurm hosts need the pipeline/);
-    const s = agora(dir, "run", "exp.agora.json", "--stages", "all");
-    assert.equal(s.code, 2);
-    assert.match(s.stderr, /need the pipeline/);
+  it("refuses hosts that are not defined, and generation away from this machine, clearly", () => {
+    const r = agora(dir, "run", "exp.agora.json", "--stages", "all", "--host", "gpu-box");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Host "gpu-box" \(the train stage\) is not defined in .*agora\.hosts\.json \(known: local\)/);
+    writeFileSync(join(dir, "agora.hosts.json"), JSON.stringify({ hosts: [{ name: "box", kind: "ssh", host: "127.0.0.1", user: "u" }] }));
+    const spec = JSON.parse(readFileSync(join(dir, "exp.agora.json"), "utf8"));
+    spec.settings[0].host = "box";
+    writeFileSync(join(dir, "remote-gen.agora.json"), JSON.stringify(spec));
+    const g = agora(dir, "run", "remote-gen.agora.json");
+    assert.equal(g.code, 1);
+    assert.match(g.stderr, /Host "box" for the generate stage of math\.response_generation: generation runs in the engine on this machine/);
+    rmSync(join(dir, "agora.hosts.json"));
     assert.match(agora(dir, "run", "exp.agora.json", "--generator", "nope").stderr, /no generator "nope"/);
   });
 

@@ -1,19 +1,25 @@
 /**
  * A real LSP client (vscode-languageserver-protocol over stdio) driving the bundled dist/server.js, for the
  * integration tests and `npm run bench:lsp`. The child gets a clean environment without API keys unless the
- * caller passes them, and `stop()` kills it even if shutdown fails.
+ * caller passes them, and `stop()` kills it even if shutdown fails. `sendRaw` writes framed messages in one
+ * write, byte for byte, for what a well-behaved client library cannot send: a request and its cancellation
+ * arriving together, or a message whose bytes are not valid UTF-8.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import {
+  type ClientCapabilities,
   type CodeLens,
   type CompletionItem,
   type CompletionList,
   type Diagnostic,
   type Hover,
   type InitializeResult,
+  type Message,
   type PublishDiagnosticsParams,
   PublishDiagnosticsNotification,
+  type Registration,
+  type ResponseMessage,
 } from "vscode-languageserver-protocol";
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver-protocol/node";
 import { repoRoot } from "./build";
@@ -22,6 +28,10 @@ export const serverPath = join(repoRoot, "dist", "server.js");
 
 export class LspTestClient {
   readonly published: PublishDiagnosticsParams[] = [];
+  /** Capabilities the server registered dynamically (client/registerCapability). */
+  readonly registrations: Registration[] = [];
+  /** Responses to requests sent with `sendRaw`, by id (the connection ignores ids it did not send). */
+  private readonly rawResponses = new Map<string | number, ResponseMessage>();
   private readonly waiters: (() => void)[] = [];
   stderr = "";
   private constructor(
@@ -31,7 +41,7 @@ export class LspTestClient {
 
   /** `nodeArgs` replaces `[dist/server.js, --stdio]` (the benchmark starts its baseline server this way). */
   static async start(
-    options: { rootUri?: string; initializationOptions?: unknown; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {},
+    options: { rootUri?: string; initializationOptions?: unknown; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; capabilities?: ClientCapabilities } = {},
   ): Promise<{ client: LspTestClient; init: InitializeResult }> {
     const env = { ...(options.env ?? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/API_KEY$/.test(k)))) };
     const proc = spawn(process.execPath, options.nodeArgs ?? [serverPath, "--stdio"], { stdio: ["pipe", "pipe", "pipe"], env });
@@ -42,14 +52,22 @@ export class LspTestClient {
       client.published.push(p);
       for (const w of client.waiters.splice(0)) w();
     });
-    conn.onRequest("client/registerCapability", () => null);
+    conn.onRequest("client/registerCapability", (p: { registrations: Registration[] }) => {
+      client.registrations.push(...p.registrations);
+      return null;
+    });
+    // A second reader on the same stdout sees every message too; it keeps the answers to raw requests.
+    new StreamMessageReader(proc.stdout!).listen((m: Message) => {
+      const r = m as ResponseMessage;
+      if (r.id !== undefined && r.id !== null && !("method" in m)) client.rawResponses.set(r.id, r);
+    });
     conn.onRequest("workspace/configuration", () => []);
     conn.onNotification("window/logMessage", () => undefined);
     conn.listen();
     const init = (await conn.sendRequest("initialize", {
       processId: process.pid,
       rootUri: options.rootUri ?? null,
-      capabilities: { textDocument: { completion: { completionItem: { snippetSupport: true, documentationFormat: ["markdown"] } }, hover: { contentFormat: ["markdown"] } } },
+      capabilities: options.capabilities ?? { textDocument: { completion: { completionItem: { snippetSupport: true, documentationFormat: ["markdown"] } }, hover: { contentFormat: ["markdown"] } } },
       initializationOptions: options.initializationOptions,
     })) as InitializeResult;
     await conn.sendNotification("initialized", {});
@@ -116,6 +134,39 @@ export class LspTestClient {
 
   request<R>(method: string, params: unknown): Promise<R> {
     return this.conn.sendRequest(method, params);
+  }
+
+  /**
+   * Writes JSON-RPC messages framed with Content-Length in a single write. `body` may be bytes (for
+   * invalid UTF-8); give raw requests string ids so they never collide with the connection's numeric ones.
+   */
+  sendRaw(messages: (object | Buffer)[]): Promise<void> {
+    const frames = messages.map((m) => {
+      const body = Buffer.isBuffer(m) ? m : Buffer.from(JSON.stringify({ jsonrpc: "2.0", ...m }), "utf8");
+      return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, "ascii"), body]);
+    });
+    return new Promise((resolve, reject) => this.proc.stdin!.write(Buffer.concat(frames), (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** The response to a request sent with `sendRaw`, waiting up to `ms`. */
+  async rawResponse(id: string, ms = 20_000): Promise<ResponseMessage> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const r = this.rawResponses.get(id);
+      if (r) return r;
+      if (Date.now() > deadline) throw new Error(`no response to raw request ${id}; server stderr:\n${this.stderr}`);
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  }
+
+  /** `shutdown` then `exit`, as an editor closes the server: the shutdown result and the exit code. */
+  async shutdown(): Promise<{ result: unknown; exitCode: number | null }> {
+    const exited = new Promise<number | null>((r) => (this.proc.exitCode !== null ? r(this.proc.exitCode) : this.proc.once("exit", (code) => r(code))));
+    const result = await this.conn.sendRequest("shutdown");
+    await this.conn.sendNotification("exit");
+    const exitCode = await exited;
+    this.conn.dispose();
+    return { result, exitCode };
   }
 
   async stop(): Promise<void> {

@@ -50,6 +50,9 @@ charts the paper's Table 2.
       if (formats.includes("png")) await writeFile(join(out, `${name}.png`), await svgToPng(svg));
       io.out(`${name}: ${formats.map((f) => `${name}.${f}`).join(", ")}`);
     }
+    if (!Object.values(data.costPer1K).some((c) => c > 0)) {
+      io.out("pgr-vs-cost: skipped (no recorded item costs: name run folders, whose data files carry them, not only scores files)");
+    }
     io.out(`wrote ${formats.join("+")} charts from ${data.source === "paper" ? "the paper's Table 2" : `${inputs.scoreFiles.length} scores file(s)`} to ${out}`);
     return inputs.errors.length ? 1 : 0;
   },

@@ -1,14 +1,17 @@
 /** The node:fs implementation of SpecFileSystem, used by the CLI, the language server and the engine. */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { SpecFileSystem } from "../spec/semantic";
 
 export const nodeSpecFs: SpecFileSystem = {
   async readText(path) {
     try {
+      // Only regular files: a seed "file" naming a FIFO or /dev/zero would block or never end.
+      if (!(await stat(path)).isFile()) return undefined;
       return await readFile(path, "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "EISDIR") return undefined;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return undefined;
       throw e;
     }
   },

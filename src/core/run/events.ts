@@ -14,6 +14,11 @@ const base = {
   stage: StageName.optional(),
   setting: z.string().optional(),
   generator: z.string().optional(),
+  /** Pipeline task the event belongs to: `train/<setting>/<generator>`, `evaluate/base/<benchmark>`, … */
+  task: z.string().optional(),
+  benchmark: z.string().optional(),
+  /** Host the task runs on. */
+  host: z.string().optional(),
 };
 
 export const RunEvent = z.discriminatedUnion("type", [
@@ -43,6 +48,8 @@ export const RunEvent = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("batch.status"), batchId: z.string(), status: z.string(), completed: z.int().optional(), failed: z.int().optional() }),
   z.object({ ...base, type: z.literal("stage.finished"), exitCode: z.int().nullable(), ok: z.boolean(), message: z.string().optional() }),
   z.object({ ...base, type: z.literal("scores"), scoresFile: z.string() }),
+  /** A pipeline task not started because a task it depends on did not finish. */
+  z.object({ ...base, type: z.literal("task.skipped"), reason: z.string() }),
   z.object({ ...base, type: z.literal("run.finished"), ok: z.boolean(), costUsd: z.number().min(0).optional(), message: z.string().optional() }),
   z.object({ ...base, type: z.literal("run.cancelled"), by: z.string().optional() }),
 ]);
@@ -103,6 +110,8 @@ export function summarizeEvents(events: readonly RunEvent[]): RunSummary {
         s.state = "running";
         break;
       case "progress":
+        // Item counts are the generate stage's; pipeline tasks are counted by stage views.
+        if (e.stage && e.stage !== "generate") break;
         progress.set(`${e.stage ?? ""}|${e.setting ?? ""}|${e.generator ?? ""}`, { done: e.done, total: e.total, cost: e.costUsd ?? 0 });
         break;
       case "error":
@@ -118,8 +127,9 @@ export function summarizeEvents(events: readonly RunEvent[]): RunSummary {
         break;
       case "stage.finished":
         if (!e.ok) {
-          s.state = "failed";
-          s.lastError = e.message ?? `Stage ${e.stage ?? ""} failed (exit code ${e.exitCode}).`;
+          // One failed pipeline task does not end the run (independent tasks go on); run.finished does.
+          if (!e.task) s.state = "failed";
+          s.lastError = e.message ?? `Stage ${e.task ?? e.stage ?? ""} failed (exit code ${e.exitCode}).`;
         }
         break;
       case "run.finished":

@@ -80,7 +80,7 @@ export interface PlanRequest {
   /** Generator ids; empty = each setting's own list (or all). */
   generators?: string[];
   stages?: z.infer<typeof StageName>[];
-  /** Host override for every stage. */
+  /** Host override for the train and evaluate stages (generation always runs in the engine, on this machine). */
   host?: string;
   runId: string;
   now?: Date;
@@ -127,14 +127,16 @@ export async function buildPlan(req: PlanRequest, fs: SpecFileSystem): Promise<R
       metaPrompt: s.metaPrompt ? fs.resolve(req.specPath, s.metaPrompt) : undefined,
       seed: { file, sha256: sha256(text), records, fields: s.seed.fields, limit: s.seed.limit },
       generators: chosen,
-      host: req.host ?? s.host ?? spec.hosts.default,
+      // Generation runs in the engine process, where the API keys are: only an explicit per-setting host
+      // names another machine (and `agora run` refuses one that is not local).
+      host: s.host ?? "local",
     });
   }
   const generators: GeneratorSpec[] = spec.generators.filter((g) => used.has(g.id));
   const stages = req.stages?.length ? req.stages : (["generate"] as const satisfies readonly z.infer<typeof StageName>[]).slice();
   const hosts = {
     file: fs.resolve(req.specPath, spec.hosts.file),
-    generate: req.host ?? spec.hosts.default,
+    generate: "local",
     train: req.host ?? spec.student.host ?? spec.hosts.default,
     evaluate: req.host ?? spec.evaluation.host ?? spec.hosts.default,
   };

@@ -12,12 +12,23 @@ const HostName = z
 
 const WorkDir = z.string().min(1).describe("Folder on the host where run folders are created (created when missing).");
 
+const MaxJobs = (fallback: number, what: string) =>
+  z.int().min(1).max(1000).default(fallback).describe(`Stage jobs (train / evaluate) run at the same time on this host. Default ${fallback}: ${what}.`);
+
+const ForwardEnv = z
+  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "An environment variable name."))
+  .optional()
+  .describe(
+    "Names of environment variables passed from your environment (or VS Code's secret storage) to stage jobs on this host, e.g. `HF_TOKEN` for gated models. Values travel over the connection's stdin and are never written to the host, the run folder or logs. `OPENAI_API_KEY` is passed automatically to AlpacaEval and Arena-Hard jobs (their judge needs it), and `HF_TOKEN` whenever it is set.",
+  );
+
 export const LocalHost = z
   .strictObject({
     name: HostName,
     kind: z.literal("local").describe("Runs stages as processes on this machine."),
-    workDir: WorkDir.optional(),
+    workDir: WorkDir.optional().describe("Folder where stage jobs run. Default: the run folder itself."),
     env: z.record(z.string(), z.string()).optional().describe("Extra environment variables for stage commands (never API keys: use SecretStorage or your shell)."),
+    maxJobs: MaxJobs(1, "one training or evaluation at a time, so jobs do not fight over the GPUs"),
   })
   .describe("This machine.");
 
@@ -33,6 +44,8 @@ export const SshHost = z
     jumpHost: HostName.optional().describe("Another SSH host of this file to connect through (like `ProxyJump`)."),
     workDir: WorkDir.default("~/agorabench"),
     env: z.record(z.string(), z.string()).optional().describe("Extra environment variables for stage commands."),
+    forwardEnv: ForwardEnv,
+    maxJobs: MaxJobs(1, "one training or evaluation at a time, so jobs do not fight over the GPUs"),
   })
   .describe("A machine reached over SSH.");
 
@@ -50,6 +63,8 @@ export const SlurmHost = z
     extraArgs: z.array(z.string()).optional().describe("More `#SBATCH` arguments, one per entry, e.g. `--qos=high`."),
     workDir: WorkDir.default("~/agorabench"),
     env: z.record(z.string(), z.string()).optional().describe("Extra environment variables for job scripts."),
+    forwardEnv: ForwardEnv,
+    maxJobs: MaxJobs(32, "Slurm queues what the cluster cannot run yet"),
   })
   .describe("A Slurm cluster, used locally or through an SSH login node.");
 
@@ -66,4 +81,4 @@ export type HostDefinition = z.output<typeof HostDefinition>;
 export type HostsFile = z.output<typeof HostsFile>;
 
 /** The implicit host every workspace has. */
-export const IMPLICIT_LOCAL_HOST: HostDefinition = { name: "local", kind: "local" };
+export const IMPLICIT_LOCAL_HOST: HostDefinition = { name: "local", kind: "local", maxJobs: 1 };

@@ -45,27 +45,43 @@ const PARSE_OPTIONS = { disallowComments: false, allowTrailingComma: true, allow
 /** Deeper than any real spec; beyond it a tree walk could exhaust the stack, so we refuse early. */
 export const MAX_NESTING = 200;
 
+/**
+ * At most this many diagnostics per document (the rest are summarised in one `limit.too-many-problems`).
+ * A 10 MB file of repeated keys or stray symbols would otherwise yield millions of them: seconds of work
+ * and a publish message of hundreds of MB, i.e. a hung editor. Each producer stops at this bound on its
+ * own, so the cost of a hostile file stays linear in its size and small in what is sent.
+ */
+export const MAX_DIAGNOSTICS = 1000;
+
 interface ScanResult {
   /** Offset where nesting first exceeds MAX_NESTING. */
   tooDeep?: number;
   /** Comment ranges [start, end) in order. */
   comments: number[];
+  /** Offsets of trailing commas (after a value, before `}` or `]`) in order. */
+  trailingCommas: number[];
   duplicateKeys: DuplicateKey[];
 }
 
 /**
  * One flat pass over the text (no recursion), run on every keystroke before anything else, so it must cost
  * next to nothing: a character loop, not jsonc-parser's tokenizer. It finds where nesting exceeds
- * MAX_NESTING (deeper trees could exhaust the stack), where comments are, and duplicate property keys.
+ * MAX_NESTING (deeper trees could exhaust the stack), where comments are, trailing commas (JSONC allows
+ * them, JSON.parse does not: a spec being edited often has one), and duplicate property keys.
  * Strings end at their closing quote or at a line break, as jsonc-parser ends them, and comments are
  * skipped, so it sees exactly the brackets the parser will see.
  */
 function scan(text: string): ScanResult {
   const comments: number[] = [];
+  const trailingCommas: number[] = [];
   const duplicateKeys: DuplicateKey[] = [];
   // Per open container: the keys seen so far (objects) or null (arrays).
   const stack: (Set<string> | null)[] = [];
   let expectKey = false;
+  // A value just ended (so a comma here may be trailing), and the offset of such a comma not yet followed
+  // by anything but blanks and comments. `[,]` and `[1,,]` stay errors: their commas follow no value.
+  let afterValue = false;
+  let comma = -1;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -89,10 +105,12 @@ function scan(text: string): ScanResult {
             // a malformed key: the parser reports it
           }
         }
-        if (keys.has(name)) duplicateKeys.push({ name, offset: start, length: i + 1 - start });
-        else keys.add(name);
+        if (!keys.has(name)) keys.add(name);
+        else if (duplicateKeys.length <= MAX_DIAGNOSTICS) duplicateKeys.push({ name, offset: start, length: i + 1 - start });
       }
       expectKey = false;
+      afterValue = true;
+      comma = -1;
     } else if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f) {
       const start = i;
       for (i += 2; i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13; i++);
@@ -105,30 +123,54 @@ function scan(text: string): ScanResult {
       i = end + 1;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       stack.push(c === 0x7b ? new Set() : null);
-      if (stack.length > MAX_NESTING) return { tooDeep: i, comments, duplicateKeys };
+      if (stack.length > MAX_NESTING) return { tooDeep: i, comments, trailingCommas, duplicateKeys };
       expectKey = c === 0x7b;
+      afterValue = false;
+      comma = -1;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
       expectKey = false;
+      if (comma >= 0) trailingCommas.push(comma);
+      afterValue = true;
+      comma = -1;
     } else if (c === 0x2c /* , */) {
       expectKey = stack[stack.length - 1] != null;
+      comma = afterValue ? i : -1;
+      afterValue = false;
     } else if (c !== 0x20 && c !== 10 && c !== 13 && c !== 9) {
       expectKey = false;
+      // A number or literal continues a value; a colon (or any stray symbol) does not end one.
+      afterValue = c !== 0x3a /* : */;
+      comma = -1;
     }
   }
-  return { comments, duplicateKeys };
+  return { comments, trailingCommas, duplicateKeys };
 }
 
-/** The text with every comment replaced by spaces (line breaks kept), so offsets stay the same. */
-function blankComments(text: string, comments: readonly number[]): string {
-  if (comments.length === 0) return text;
+/**
+ * The text with every comment and trailing comma replaced by spaces (line breaks kept), so offsets stay
+ * the same and JSON.parse takes it. Both lists are in order; they are merged on the way.
+ */
+function blankForJson(text: string, comments: readonly number[], commas: readonly number[]): string {
+  if (comments.length === 0 && commas.length === 0) return text;
   const parts: string[] = [];
   let at = 0;
-  for (let k = 0; k < comments.length; k += 2) {
-    const from = comments[k]!;
-    const to = comments[k + 1]!;
-    parts.push(text.slice(at, from), text.slice(from, to).replace(/[^\r\n]/g, " "));
-    at = to;
+  let k = 0;
+  let m = 0;
+  while (k < comments.length || m < commas.length) {
+    if (m < commas.length && (k >= comments.length || commas[m]! < comments[k]!)) {
+      const from = commas[m++]!;
+      parts.push(text.slice(at, from), " ");
+      at = from + 1;
+    } else {
+      const from = comments[k]!;
+      const to = comments[k + 1]!;
+      k += 2;
+      // A line comment holds no line break: plain spaces, no regex (specs have hundreds of comments).
+      const isLine = text.charCodeAt(from + 1) === 0x2f;
+      parts.push(text.slice(at, from), isLine ? " ".repeat(to - from) : text.slice(from, to).replace(/[^\r\n]/g, " "));
+      at = to;
+    }
   }
   parts.push(text.slice(at));
   return parts.join("");
@@ -172,10 +214,11 @@ class Parsed implements ParsedJsonc {
 /**
  * Parses JSONC into a tree and a plain value, collecting every syntax error with its range.
  *
- * Fast path: a spec is almost always valid JSON plus comments, so after the flat scan the comments are
- * blanked and the engine's native JSON.parse builds the value; the tree (for ranges) and the line index are
- * only built when something asks for them, e.g. to place a diagnostic. Any text JSON.parse refuses
- * (trailing commas, syntax errors, …) takes the error-tolerant jsonc-parser path, so errors never hide others.
+ * Fast path: a spec is almost always valid JSON plus comments and perhaps trailing commas, so after the
+ * flat scan those are blanked and the engine's native JSON.parse builds the value; the tree (for ranges)
+ * and the line index are only built when something asks for them, e.g. to place a diagnostic. Any text
+ * JSON.parse still refuses (a syntax error) takes the error-tolerant jsonc-parser path, so errors never
+ * hide others.
  */
 export function parseJsonc(text: string): ParsedJsonc {
   // A byte-order mark is legal at the start of a file but not JSON: blank it out so offsets stay the same.
@@ -195,7 +238,7 @@ export function parseJsonc(text: string): ParsedJsonc {
   }
   try {
     // JSON.parse stores a "__proto__" key as an own data property, never as a prototype.
-    const value: unknown = JSON.parse(blankComments(source, scanned.comments));
+    const value: unknown = JSON.parse(blankForJson(source, scanned.comments, scanned.trailingCommas));
     return new Parsed(text, source, true, value, [], scanned.duplicateKeys);
   } catch {
     // not plain JSON: the tolerant parser below reports exactly what is wrong
@@ -205,7 +248,8 @@ export function parseJsonc(text: string): ParsedJsonc {
   const duplicateKeys: DuplicateKey[] = [];
   const value = root ? nodeValue(root, duplicateKeys) : undefined;
   const parsed = new Parsed(text, source, root !== undefined, value, [], duplicateKeys, root);
-  for (const e of errors) {
+  // One past the bound, so the caller knows there were more (see MAX_DIAGNOSTICS).
+  for (const e of errors.length > MAX_DIAGNOSTICS ? errors.slice(0, MAX_DIAGNOSTICS + 1) : errors) {
     parsed.syntaxErrors.push({
       code: `syntax.${printParseErrorCode(e.error)}`,
       message: describeParseError(printParseErrorCode(e.error)),
@@ -265,7 +309,7 @@ function nodeValue(node: Node, duplicates: DuplicateKey[]): unknown {
         const [k, v] = prop.children ?? [];
         if (!k || !v) continue;
         const key = String(k.value);
-        if (Object.prototype.hasOwnProperty.call(obj, key)) duplicates.push({ name: key, offset: k.offset, length: k.length });
+        if (Object.prototype.hasOwnProperty.call(obj, key) && duplicates.length <= MAX_DIAGNOSTICS) duplicates.push({ name: key, offset: k.offset, length: k.length });
         const value = nodeValue(v, duplicates);
         // defineProperty makes an own data property even for "__proto__", which never becomes a prototype.
         if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
@@ -315,15 +359,38 @@ function rangeOfObjectStart(parsed: ParsedJsonc, node: Node): Range {
   return parsed.lines.rangeAt(node.offset, 1);
 }
 
-/** Converts zod issues into diagnostics positioned on the JSONC tree. */
-export function zodIssuesToDiagnostics(parsed: ParsedJsonc, issues: readonly z.core.$ZodIssue[]): SpecDiagnostic[] {
+/** `"a", "b" or "c"` for an enum's allowed values. */
+function oneOf(values: readonly unknown[]): string {
+  const quoted = values.map((v) => JSON.stringify(v));
+  return quoted.length <= 1 ? (quoted[0] ?? "") : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
+}
+
+/**
+ * Converts zod issues into diagnostics positioned on the JSONC tree. A required property that is absent
+ * is `schema.missing` whatever zod calls it: zod reports a missing string as `invalid_type` but a missing
+ * enum (`domain`, `method`, `provider`) as `invalid_value`, and "Invalid option" would send the user
+ * looking for a value that is not there.
+ */
+export function zodIssuesToDiagnostics(parsed: ParsedJsonc, issues: readonly z.core.$ZodIssue[], limit = MAX_DIAGNOSTICS + 1): SpecDiagnostic[] {
   const out: SpecDiagnostic[] = [];
   for (const issue of issues) {
+    if (out.length >= limit) break;
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
     if (issue.code === "unrecognized_keys") {
       const { node } = nodeForPath(parsed.root, path);
+      // One pass over the object's properties, not one per unknown key: an object with 100,000 unknown
+      // keys must cost 100,000 steps, not 10^10.
+      const keyNodes = new Map<string, Node>();
+      if (node?.type === "object") {
+        for (const prop of node.children ?? []) {
+          const k = prop.children?.[0];
+          // The first of duplicate keys, as findNodeAtLocation finds it.
+          if (k && typeof k.value === "string" && !keyNodes.has(k.value)) keyNodes.set(k.value, prop.children?.[1] ?? k);
+        }
+      }
       for (const key of issue.keys) {
-        const keyNode = node ? findNodeAtLocation(node, [key]) : undefined;
+        if (out.length >= limit) break;
+        const keyNode = keyNodes.get(key);
         out.push({
           code: "schema.unrecognized_key",
           message: `Unknown property "${key}".`,
@@ -335,15 +402,16 @@ export function zodIssuesToDiagnostics(parsed: ParsedJsonc, issues: readonly z.c
       continue;
     }
     const { node, exact } = nodeForPath(parsed.root, path);
-    const missing = !exact;
+    const missing = !exact && (issue.code === "invalid_type" || issue.code === "invalid_value");
     const range = node
-      ? missing
+      ? !exact
         ? rangeOfObjectStart(parsed, node)
         : rangeOfValue(parsed, node)
       : parsed.lines.rangeAt(0, Math.min(1, parsed.text.length));
     const field = path.length ? String(path[path.length - 1]) : "spec";
-    const message = missing && issue.code === "invalid_type" ? `Missing required property "${field}".` : issue.message;
-    out.push({ code: missing && issue.code === "invalid_type" ? "schema.missing" : `schema.${issue.code}`, message, severity: "error", range, path });
+    const allowed = issue.code === "invalid_value" && issue.values.length ? ` (${oneOf(issue.values)})` : "";
+    const message = missing ? `Missing required property "${field}"${allowed}.` : issue.message;
+    out.push({ code: missing ? "schema.missing" : `schema.${issue.code}`, message, severity: "error", range, path });
   }
   return out;
 }
@@ -366,8 +434,40 @@ export function loadJsoncWith<S extends z.ZodType>(schema: S, text: string): Loa
   }
   const result = schema.safeParse(parsed.value);
   const diagnostics = [...parsed.syntaxErrors];
+  // zodIssuesToDiagnostics stops at MAX_DIAGNOSTICS + 1, so spreading them is safe.
   if (!result.success) diagnostics.push(...zodIssuesToDiagnostics(parsed, result.error.issues));
-  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   const ok = result.success && parsed.syntaxErrors.length === 0;
-  return { value: ok ? result.data : undefined, diagnostics, parsed };
+  return { value: ok ? result.data : undefined, diagnostics: limitDiagnostics(diagnostics), parsed };
 }
+
+const byPosition = (a: SpecDiagnostic, b: SpecDiagnostic): number =>
+  a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
+
+/**
+ * Sorts diagnostics by position and keeps the first MAX_DIAGNOSTICS, replacing the rest by one
+ * `limit.too-many-problems` at the first one left out (so the user sees where the flood begins).
+ */
+export function limitDiagnostics(diagnostics: SpecDiagnostic[]): SpecDiagnostic[] {
+  // A summary from an earlier stage (loadJsoncWith, then validate adding semantic rules) says where
+  // that stage stopped; the earliest stop wins.
+  const earlier = diagnostics.filter((d) => d.code === TOO_MANY);
+  const real = (earlier.length ? diagnostics.filter((d) => d.code !== TOO_MANY) : diagnostics).sort(byPosition);
+  if (real.length <= MAX_DIAGNOSTICS && earlier.length === 0) return real;
+  const kept = real.slice(0, MAX_DIAGNOSTICS);
+  const left = [...earlier, ...real.slice(MAX_DIAGNOSTICS)];
+  const at = left.map((d) => d.range.start).sort((a, b) => a.line - b.line || a.character - b.character)[0]!;
+  // As severe as the worst problem left out: an error must not hide behind a warning.
+  const severity = left.some((d) => d.severity === "error") ? "error" : left.some((d) => d.severity === "warning") ? "warning" : "info";
+  kept.push({
+    code: TOO_MANY,
+    // Each producer stops one past the bound, so the exact number left out is not known: say "more".
+    message: `More problems from here on are not shown: at most ${MAX_DIAGNOSTICS} are reported per file. Fix the ones above first.`,
+    severity,
+    range: { start: at, end: at },
+    path: [],
+  });
+  return kept.sort(byPosition);
+}
+
+/** Code of the diagnostic that stands for those left out by limitDiagnostics. */
+export const TOO_MANY = "limit.too-many-problems";

@@ -7,7 +7,7 @@
  * default taken from the paper (Kim et al. 2024) so that a minimal spec reproduces the paper's setup.
  */
 import { z } from "zod";
-import { BENCHMARK_IDS, DOMAINS, METHODS } from "../settings";
+import { BENCHMARK_IDS, BENCHMARKS, DOMAIN_INFO, DOMAINS, METHOD_INFO, METHODS } from "../settings";
 
 /** Identifiers users write and reference elsewhere (generator ids, host names). */
 const Identifier = z
@@ -15,18 +15,30 @@ const Identifier = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Use letters, digits, '.', '_' or '-', starting with a letter or digit.")
   .max(64);
 
-export const Domain = z.enum(DOMAINS).describe("Domain of the setting: `math`, `code` or `instruction_following`.");
-export const Method = z
-  .enum(METHODS)
-  .describe(
+// `markdownEnumDescriptions` (a VS Code JSON-schema extension) documents each value on its own: completion
+// shows it next to each proposed value, and hover on a value shows it.
+export const Domain = z.enum(DOMAINS).meta({
+  description: "Domain of the setting: `math`, `code` or `instruction_following`.",
+  markdownEnumDescriptions: DOMAINS.map(
+    (d) => `**${DOMAIN_INFO[d].label}**: students are evaluated on ${DOMAIN_INFO[d].benchmarks.map((b) => BENCHMARKS[b].label).join(" and ")}.`,
+  ),
+});
+export const Method = z.enum(METHODS).meta({
+  description:
     "Data generation method: `instance_generation` (new instruction + response from demonstrations), `response_generation` (a response for each seed instruction) or `quality_enhancement` (an improved version of each seed instance).",
-  );
+  markdownEnumDescriptions: METHODS.map((m) => `**${METHOD_INFO[m].label}**: ${METHOD_INFO[m].summary}`),
+});
 
-export const Provider = z
-  .enum(["openai", "anthropic", "openai-compatible"])
-  .describe(
+const PROVIDERS = ["openai", "anthropic", "openai-compatible"] as const;
+export const Provider = z.enum(PROVIDERS).meta({
+  description:
     "API the generator is called through: `openai` (OpenAI), `anthropic` (Anthropic Messages API) or `openai-compatible` (any server speaking the OpenAI chat-completions API, e.g. vLLM; needs `baseUrl`).",
-  );
+  markdownEnumDescriptions: [
+    "**OpenAI** API (chat completions; Batch API with `batch`). Key: `OPENAI_API_KEY`.",
+    "**Anthropic** Messages API (Message Batches with `batch`). Key: `ANTHROPIC_API_KEY`.",
+    "**OpenAI-compatible** server, e.g. vLLM or a hosted Llama endpoint: needs `baseUrl`; a key only if `apiKeyEnv` names one.",
+  ],
+});
 
 export const Sampling = z
   .strictObject({
@@ -184,7 +196,10 @@ export const EvaluationTool = z
 
 export const Benchmark = z
   .strictObject({
-    id: z.enum(BENCHMARK_IDS).describe("Benchmark id: `gsm8k`, `math`, `mbpp`, `humaneval`, `alpacaeval2` or `arenahard`."),
+    id: z.enum(BENCHMARK_IDS).meta({
+      description: "Benchmark id: `gsm8k`, `math`, `mbpp`, `humaneval`, `alpacaeval2` or `arenahard`.",
+      markdownEnumDescriptions: BENCHMARK_IDS.map((b) => `**${BENCHMARKS[b].label}** (${DOMAIN_INFO[BENCHMARKS[b].domain].label}): ${BENCHMARKS[b].metric}, evaluated with ${BENCHMARKS[b].tool}.`),
+    }),
     tool: EvaluationTool.optional().describe("Evaluator for this benchmark (default: the benchmark's usual tool)."),
     command: z.string().min(1).optional().describe("Command template overriding the tool's default recipe."),
   })
@@ -194,9 +209,9 @@ export const Inference = z
   .strictObject({
     temperature: z
       .strictObject({
-        math: z.number().min(0).max(2).default(0.2),
-        code: z.number().min(0).max(2).default(0.0),
-        instruction_following: z.number().min(0).max(2).default(0.0),
+        math: z.number().min(0).max(2).default(0.2).describe("Evaluation temperature of math students (GSM8K, MATH). The paper: 0.2."),
+        code: z.number().min(0).max(2).default(0.0).describe("Evaluation temperature of code students (MBPP, HumanEval). The paper: 0.0."),
+        instruction_following: z.number().min(0).max(2).default(0.0).describe("Evaluation temperature of instruction-following students (AlpacaEval 2.0, Arena-Hard). The paper: 0.0."),
       })
       .prefault({})
       .describe("Evaluation temperature per domain. The paper: 0.2 for math, 0.0 otherwise."),

@@ -221,10 +221,17 @@ export async function seedDiagnostics(
   stats?: (SeedStats | undefined)[],
 ): Promise<SpecDiagnostic[]> {
   const out: SpecDiagnostic[] = [];
+  // Hundreds of settings usually share a few seed files: read each file once, all of them at the same
+  // time (one wait for the disk instead of one per file, one after the other).
+  const reads = new Map<string, Promise<SeedReadResult | undefined>>();
+  const paths = spec.settings.map((s) => fs.resolve(specPath, s.seed.file));
+  for (const p of paths) if (!reads.has(p)) reads.set(p, readSeedFile(fs, p));
+  // Settle every read before the first await: a file that fails must not leave the others unobserved.
+  await Promise.allSettled(reads.values());
   for (let i = 0; i < spec.settings.length; i++) {
     const s = spec.settings[i]!;
     const filePath = ["settings", i, "seed", "file"];
-    const seed = await readSeedFile(fs, fs.resolve(specPath, s.seed.file));
+    const seed = await reads.get(paths[i]!)!;
     if (seed === undefined) {
       out.push(diag(parsed, SemanticCode.seedMissing, `Seed file "${s.seed.file}" not found (paths are relative to the spec).`, filePath));
       continue;

@@ -3,7 +3,7 @@
  * them. Used by `agora validate`, the language server and the extension.
  */
 import { HostsFile } from "./hosts";
-import { loadJsoncWith, type LoadResult, type SpecDiagnostic } from "./load";
+import { limitDiagnostics, loadJsoncWith, type LoadResult, type SpecDiagnostic } from "./load";
 import { ExperimentSpec } from "./model";
 import { ModelCatalog, type SeedStats, type SettingCostEstimate } from "../models";
 import { budgetDiagnostics, keyDiagnostics, modelDiagnostics, settingEstimates } from "./advisories";
@@ -39,30 +39,40 @@ export interface ValidateOptions {
 const BUNDLED_CATALOG = new ModelCatalog();
 
 function finish<T>(loaded: LoadResult<T>, extra: SpecDiagnostic[]): LoadResult<T> & { ok: boolean } {
-  const diagnostics = [...loaded.diagnostics, ...extra].sort(
-    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-  );
-  const ok = !diagnostics.some((d) => d.severity === "error");
+  // Decided on everything found, before the list is trimmed: an error left out still makes the file
+  // invalid. loadJsoncWith gives a value exactly when it found no syntax or schema error.
+  const ok = loaded.value !== undefined && !extra.some((d) => d.severity === "error");
+  const diagnostics = limitDiagnostics([...loaded.diagnostics, ...extra]);
   return { ...loaded, diagnostics, value: ok ? loaded.value : undefined, ok };
 }
 
 export async function validateSpecText(text: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   const loaded = loadJsoncWith(ExperimentSpec, text);
   const extra = duplicateKeyDiagnostics(loaded.parsed);
+  // Not `extra.push(...ds)`: a spec with 100,000 generators sharing one id yields 100,000 diagnostics, and
+  // spreading that many arguments overflows the stack (limitDiagnostics trims them afterwards).
+  const add = (ds: readonly SpecDiagnostic[]): void => {
+    for (const d of ds) extra.push(d);
+  };
   // Reference rules read the raw value, so they report even while schema errors remain elsewhere.
-  extra.push(...referenceDiagnostics(loaded.parsed.value, loaded.parsed));
+  add(referenceDiagnostics(loaded.parsed.value, loaded.parsed));
   const spec = loaded.value;
   let estimates: SettingCostEstimate[] | undefined;
   let seeds: (SeedStats | undefined)[] | undefined;
   if (spec) {
-    if (options.isKeyConfigured) extra.push(...keyDiagnostics(spec, loaded.parsed, options.isKeyConfigured));
-    if (options.models) extra.push(...modelDiagnostics(spec, loaded.parsed, options.models));
+    if (options.isKeyConfigured) add(keyDiagnostics(spec, loaded.parsed, options.isKeyConfigured));
+    if (options.models) add(modelDiagnostics(spec, loaded.parsed, options.models));
     if (options.fs && options.specPath) {
       seeds = new Array<SeedStats | undefined>(spec.settings.length).fill(undefined);
-      extra.push(...(await seedDiagnostics(spec, loaded.parsed, options.specPath, options.fs, seeds)));
-      extra.push(...(await hostDiagnostics(spec, loaded.parsed, options.specPath, options.fs)));
+      // Independent reads: seed files and the hosts file at the same time.
+      const [seedDs, hostDs] = await Promise.all([
+        seedDiagnostics(spec, loaded.parsed, options.specPath, options.fs, seeds),
+        hostDiagnostics(spec, loaded.parsed, options.specPath, options.fs),
+      ]);
+      add(seedDs);
+      add(hostDs);
       estimates = settingEstimates(spec, seeds, options.models ?? BUNDLED_CATALOG);
-      extra.push(...budgetDiagnostics(spec, loaded.parsed, estimates));
+      add(budgetDiagnostics(spec, loaded.parsed, estimates));
     }
   }
   return { ...finish(loaded, extra), schemaValid: spec, estimates, seeds };

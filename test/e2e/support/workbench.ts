@@ -171,7 +171,7 @@ export class Workbench {
     this.server = spawn(this.install.node24, args, {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...opts.env, PATH: `${join(this.install.node24, "..")}:${process.env.PATH ?? ""}` },
+      env: { ...process.env, ...opts.env, PATH: `${join(this.install.node24, "..")}:${opts.env?.PATH ?? process.env.PATH ?? ""}` },
     });
     this.server.stdout?.on("data", (d: Buffer) => (this.serverLog += d.toString()));
     this.server.stderr?.on("data", (d: Buffer) => (this.serverLog += d.toString()));

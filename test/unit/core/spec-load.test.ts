@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { SpecFileSystem } from "../../../src/core/spec/semantic";
+import { MAX_DIAGNOSTICS, TOO_MANY } from "../../../src/core/spec/load";
 import { validateHostsText, validateSpecText } from "../../../src/core/spec/validate";
 
 /** An in-memory file system: the validator's only door to disk. */
@@ -62,6 +63,47 @@ describe("core/spec validation", () => {
     assert.deepEqual(got, ['3:19 schema.missing Missing required property "model".', '3:54 schema.unrecognized_key Unknown property "modle".']);
     const unknown = r.diagnostics[1]!;
     assert.equal(unknown.range.end.character - unknown.range.start.character, '"modle"'.length);
+  });
+
+  it("reports an absent enum property as missing, with its allowed values (zod calls it invalid_value)", async () => {
+    const text = `{
+  "name": "x",
+  "generators": [ { "id": "a", "model": "gpt-4o" } ],
+  "settings": [ { "seed": { "file": "s.jsonl" } } ]
+}`;
+    const r = await validateSpecText(text);
+    assert.deepEqual(
+      r.diagnostics.map((d) => `${at(d)} ${d.code} ${d.message}`),
+      [
+        '3:19 schema.missing Missing required property "provider" ("openai", "anthropic" or "openai-compatible").',
+        '4:17 schema.missing Missing required property "domain" ("math", "code" or "instruction_following").',
+        '4:17 schema.missing Missing required property "method" ("instance_generation", "response_generation" or "quality_enhancement").',
+      ],
+    );
+    // A wrong value that is present stays invalid_value, on the value.
+    const wrong = await validateSpecText(text.replace('{ "seed"', '{ "domain": "physics", "method": "instance_generation", "seed"'));
+    assert.deepEqual(wrong.diagnostics.slice(1).map((d) => `${at(d)} ${d.code}`), ["4:29 schema.invalid_value"]);
+  });
+
+  it("reports at most MAX_DIAGNOSTICS problems, then one limit.too-many-problems where the rest begin", async () => {
+    const lines = ["{", '  "name": "x",', ...Array.from({ length: 1500 }, () => '  "name": "x",'), '  "generators": [], "settings": []', "}"];
+    const r = await validateSpecText(lines.join("\n"));
+    assert.equal(r.diagnostics.length, MAX_DIAGNOSTICS + 1);
+    const last = r.diagnostics[MAX_DIAGNOSTICS]!;
+    assert.equal(last.code, TOO_MANY);
+    // The 1,500 duplicate keys are lines 3..1502 and the two schema errors line 1503: the first 1,000
+    // duplicates are shown, the summary stands at the first one left out.
+    assert.ok(r.diagnostics.slice(0, MAX_DIAGNOSTICS).every((d) => d.code === "semantic.duplicate-key"));
+    assert.equal(at(r.diagnostics[0]!), "3:3");
+    assert.equal(at(r.diagnostics[MAX_DIAGNOSTICS - 1]!), "1002:3");
+    assert.equal(at(last), "1003:3");
+    assert.equal(r.ok, false, "the schema errors left out still make the spec invalid");
+    assert.equal(last.severity, "error", "the summary is as severe as the worst problem it stands for");
+    // 30,000 generators sharing one id: as many semantic errors, trimmed the same way (and no stack overflow).
+    const gens = Array.from({ length: 30_000 }, () => ({ id: "g", provider: "openai-compatible", model: "m" }));
+    const many = await validateSpecText(JSON.stringify({ name: "x", generators: gens, settings: [] }));
+    assert.equal(many.diagnostics.length, MAX_DIAGNOSTICS + 1);
+    assert.equal(many.diagnostics[MAX_DIAGNOSTICS]!.code, TOO_MANY);
   });
 
   it("reports semantic errors: duplicate and unknown generators, duplicate keys, base URL", async () => {
