@@ -2,7 +2,8 @@
  * `npm run bench:samples` — the samples browser's engine (src/core/samples) on a generated data file of
  * 100K items (≥ 200 MB), against a plain `readFile` + `split("\n")` baseline measured in the same run:
  *   index build · time to first page (open + first 100 rows) · jump to item 90,000 · full-text search ·
- *   facets pass (filters/sort) · re-open from the cached index · process memory (max RSS, heap).
+ *   facets pass (filters/sort) · re-open from the cached index · first page through the webview protocol
+ *   (SamplesController, as the extension host answers it) · process memory (max RSS, heap).
  * Each side runs in its own child process so their memory figures do not mix; the file is generated into
  * a temp folder and deleted afterwards. Args: --items N (default 100000) --pad N (filler sentences per
  * item, default 40 ≈ 2.2 KB an item).
@@ -13,6 +14,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { SamplesController } from "../src/core/samples/controller";
 import { SampleFile } from "../src/core/samples/sample-file";
 import { EMPTY_QUERY, ROW_BLOCK } from "../src/core/webview-protocol/samples";
 import { makeItem } from "../test/support/samples-fixtures";
@@ -32,6 +34,8 @@ interface Figures {
   searchHits: number;
   facetsMs?: number;
   reopenMs?: number;
+  /** Webview "ready" + first "query" → first block of rows, through SamplesController (fresh index). */
+  controllerFirstPageMs?: number;
   /** RSS once the first page is shown: what the extension host holds for an open, idle browser. */
   rssFirstPageMb?: number;
   maxRssMb: number;
@@ -39,6 +43,7 @@ interface Figures {
 }
 
 const mb = (bytes: number): number => bytes / 1048576;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function engine(file: string, cacheDir: string): Promise<Figures> {
   const t0 = performance.now();
@@ -49,12 +54,18 @@ async function engine(file: string, cacheDir: string): Promise<Figures> {
   const firstPageMs = performance.now() - t0;
   if (first.length !== ROW_BLOCK) throw new Error("first page incomplete");
   const rssFirstPageMb = mb(process.memoryUsage().rss);
-  const t1 = performance.now();
-  const at = Math.min(JUMP, sf.count - ROW_BLOCK);
-  const jump = await sf.rows(view.lines.subarray(at, at + ROW_BLOCK));
-  await sf.detail(at);
-  const jumpMs = performance.now() - t1;
-  if (jump[0]?.line !== at) throw new Error("jump landed elsewhere");
+  // One jump is a few ms: on a shared machine a single GC or scheduling hiccup doubles it, so the
+  // median of five (90,000, 91,000, …) is reported.
+  const jumps: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const t1 = performance.now();
+    const at = Math.min(JUMP + k * 1000, sf.count - ROW_BLOCK);
+    const jump = await sf.rows(view.lines.subarray(at, at + ROW_BLOCK));
+    await sf.detail(at);
+    jumps.push(performance.now() - t1);
+    if (jump[0]?.line !== at) throw new Error("jump landed elsewhere");
+  }
+  const jumpMs = median(jumps);
   const t2 = performance.now();
   const hits = await sf.query({ ...EMPTY_QUERY, text: NEEDLE });
   const searchMs = performance.now() - t2;
@@ -68,7 +79,24 @@ async function engine(file: string, cacheDir: string): Promise<Figures> {
   const reopenMs = performance.now() - t4;
   if (again.indexSource !== "cache") throw new Error(`re-open did not use the cache (${again.indexSource})`);
   const mem = process.memoryUsage();
-  return { indexMs, firstPageMs, jumpMs, searchMs, searchHits: hits.lines.length, facetsMs, reopenMs, rssFirstPageMb, maxRssMb: process.resourceUsage().maxRSS / 1024, heapMb: mb(mem.heapUsed + mem.external + mem.arrayBuffers) };
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const heapMb = mb(mem.heapUsed + mem.external + mem.arrayBuffers);
+  // What the extension host does for a newly opened panel (index built afresh, no cache): the webview's
+  // "ready" and first "query" answered with the first block of rows, while the facets pass that ready
+  // starts runs alongside, as it does in the editor.
+  const t5 = performance.now();
+  const fresh = await SampleFile.open(file);
+  let resolveRows: () => void = () => undefined;
+  const gotRows = new Promise<void>((r) => (resolveRows = r));
+  const controller = new SamplesController(fresh, (m) => {
+    if (m.type === "rows" && m.rows.length === ROW_BLOCK) resolveRows();
+  });
+  await controller.handle({ type: "ready" });
+  await controller.handle({ type: "query", requestId: 1, query: EMPTY_QUERY });
+  await gotRows;
+  const controllerFirstPageMs = performance.now() - t5;
+  controller.dispose();
+  return { indexMs, firstPageMs, jumpMs, searchMs, searchHits: hits.lines.length, facetsMs, reopenMs, controllerFirstPageMs, rssFirstPageMb, maxRssMb, heapMb };
 }
 
 async function baseline(file: string): Promise<Figures> {
@@ -79,10 +107,15 @@ async function baseline(file: string): Promise<Figures> {
   const first = lines.slice(0, ROW_BLOCK).map((l) => JSON.parse(l) as { index: number });
   const firstPageMs = performance.now() - t0;
   if (first.length !== ROW_BLOCK) throw new Error("first page incomplete");
-  const t1 = performance.now();
-  const jump = lines.slice(JUMP, JUMP + ROW_BLOCK).map((l) => JSON.parse(l) as { index: number });
-  const jumpMs = performance.now() - t1;
-  if (jump[0]?.index !== JUMP) throw new Error("jump landed elsewhere");
+  const jumps: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const t1 = performance.now();
+    const at = JUMP + k * 1000;
+    const jump = lines.slice(at, at + ROW_BLOCK).map((l) => JSON.parse(l) as { index: number });
+    jumps.push(performance.now() - t1);
+    if (jump[0]?.index !== at) throw new Error("jump landed elsewhere");
+  }
+  const jumpMs = median(jumps);
   const t2 = performance.now();
   const needle = NEEDLE.toLowerCase();
   const hits = lines.filter((l) => l.toLowerCase().includes(needle));
@@ -119,7 +152,8 @@ async function main(): Promise<void> {
   const mode = arg("child", "");
   if (mode) {
     const f = mode === "engine" ? await engine(arg("file", ""), arg("cache", "")) : await baseline(arg("file", ""));
-    process.stdout.write(`${JSON.stringify(f)}\n`);
+    // The facets pass the protocol run started is still going: its figures are taken, so stop here.
+    process.stdout.write(`${JSON.stringify(f)}\n`, () => process.exit(0));
     return;
   }
   const items = Number(arg("items", "100000"));
@@ -146,11 +180,14 @@ async function main(): Promise<void> {
     console.log(row("index build / read+split", e.indexMs, b.indexMs, "ms"));
     console.log(row("time to first page (100 rows)", e.firstPageMs, b.firstPageMs, "ms"));
     console.log(row(`jump to item ${JUMP.toLocaleString("en-US")} (+ detail)`, e.jumpMs, b.jumpMs, "ms", 1));
+    console.log("  (median of 5 jumps near it; the baseline's is a slice of lines already in memory)");
     console.log(row(`search "${NEEDLE}" (${e.searchHits} hit)`, e.searchMs, b.searchMs, "ms"));
     console.log(row("facets pass + filter + sort", e.facetsMs!, undefined, "ms"));
     console.log(row("re-open from cached index + page", e.reopenMs!, undefined, "ms", 1));
-    console.log(row("RSS with the first page shown", e.rssFirstPageMb!, undefined, "MB"));
-    console.log(row("process max RSS (after search/facets)", e.maxRssMb, b.maxRssMb, "MB"));
+    console.log(row("first page via the webview protocol", e.controllerFirstPageMs!, b.firstPageMs, "ms"));
+    // The engine child does what the extension host does for the browser (same code, no VS Code around it).
+    console.log(row("ext-host RSS, first page shown", e.rssFirstPageMb!, undefined, "MB"));
+    console.log(row("ext-host max RSS (search, facets)", e.maxRssMb, b.maxRssMb, "MB"));
     console.log(row("heap + buffers after", e.heapMb, b.heapMb, "MB"));
     console.log(`baseline max RSS is ${((b.maxRssMb / mb(size)) * 100).toFixed(0)}% of the file size; the engine's is flat in the file size (next line)`);
     const smallMb = mb(statSync(small).size);

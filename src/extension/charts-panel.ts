@@ -22,25 +22,32 @@ async function sources(context: vscode.ExtensionContext, arg: unknown): Promise<
   return (await specCatalog(context).runsFolders()).filter((p) => existsSync(p));
 }
 
+/** The charts' data from the scores files under `arg`'s sources (see `sources`). */
+async function chartsMessage(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, arg: unknown): Promise<ChartsHostMessage> {
+  const paths = await sources(context, arg);
+  // Loaded on first use, not at activation: the collector pulls in the spec loader and the samples engine.
+  const [{ collectReportInputs }, { chartDataFromScores }] = await Promise.all([import("../core/report/collect.js"), import("../core/report/data.js")]);
+  const inputs = await collectReportInputs(paths).catch((e: unknown) => {
+    log.error(`charts: ${String(e)}`);
+    return undefined;
+  });
+  const data = chartDataFromScores(inputs?.scores ?? [], inputs?.costPer1K ?? {});
+  if (inputs) data.problems.push(...inputs.errors);
+  const settingId = (arg as { settingId?: string } | undefined)?.settingId;
+  return {
+    type: "data",
+    data,
+    title: data.source === "paper" ? "Paper (Table 2)" : `${inputs?.scoreFiles.length ?? 0} scores file(s)`,
+    focus: settingId ? { view: "benchmarks" as ChartView, setting: settingId } : undefined,
+  };
+}
+
 export function registerChartsPanel(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  let lastArg: unknown;
   context.subscriptions.push(
     vscode.commands.registerCommand("agorabench.showCharts", async (arg?: unknown) => {
-      const paths = await sources(context, arg);
-      // Loaded on first use, not at activation: the collector pulls in the spec loader and the samples engine.
-      const [{ collectReportInputs }, { chartDataFromScores }] = await Promise.all([import("../core/report/collect.js"), import("../core/report/data.js")]);
-      const inputs = await collectReportInputs(paths).catch((e: unknown) => {
-        log.error(`charts: ${String(e)}`);
-        return undefined;
-      });
-      const data = chartDataFromScores(inputs?.scores ?? [], inputs?.costPer1K ?? {});
-      if (inputs) data.problems.push(...inputs.errors);
-      const settingId = (arg as { settingId?: string } | undefined)?.settingId;
-      const msg: ChartsHostMessage = {
-        type: "data",
-        data,
-        title: data.source === "paper" ? "Paper (Table 2)" : `${inputs?.scoreFiles.length ?? 0} scores file(s)`,
-        focus: settingId ? { view: "benchmarks" as ChartView, setting: settingId } : undefined,
-      };
+      lastArg = arg;
+      const msg = await chartsMessage(context, log, arg);
       latest = msg;
       if (current) {
         current.reveal(undefined, false);
@@ -74,7 +81,24 @@ export function registerChartsPanel(context: vscode.ExtensionContext, log: vscod
         await vscode.workspace.fs.writeFile(target, bytes);
         void vscode.window.setStatusBarMessage(`AgoraBench: chart written to ${vscode.workspace.asRelativePath(target)}`, 4000);
       });
+      // A score stage finishing (or a scores file edited) redraws the open charts, keeping the user's tab.
+      const watcher = vscode.workspace.createFileSystemWatcher("**/scores.json");
+      let timer: NodeJS.Timeout | undefined;
+      const redraw = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          void chartsMessage(context, log, lastArg).then((m) => {
+            latest = { ...m, focus: undefined };
+            if (current === panel) void panel.webview.postMessage(latest);
+          });
+        }, 300);
+      };
+      watcher.onDidCreate(redraw);
+      watcher.onDidChange(redraw);
+      watcher.onDidDelete(redraw);
       panel.onDidDispose(() => {
+        clearTimeout(timer);
+        watcher.dispose();
         if (current === panel) current = undefined;
       });
     }),

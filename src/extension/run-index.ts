@@ -11,8 +11,7 @@ import { join } from "node:path";
 import { computePgr, ScoresFile } from "../core/pgr";
 import { parseEvents, type RunEvent, type RunState, type RunSummary, summarizeEvents, type StageName } from "../core/run/events";
 import { RUN_FILES } from "../core/run/layout";
-import { RunPlan } from "../core/run/plan";
-import { planTasks } from "../pipeline/graph";
+import { type PlanForTasks, planTasks } from "../pipeline/graph";
 import { processAlive } from "./run-format";
 
 export { formatProgress, formatUsd, pgrFor, processAlive } from "./run-format";
@@ -137,8 +136,14 @@ function readPlan(runDir: string): PlanSummary | undefined {
       stages?: string[];
     };
     const taskCounts: PlanSummary["taskCounts"] = {};
-    const full = RunPlan.safeParse(raw);
-    if (full.success) for (const t of planTasks(full.data)) if (t.stage !== "generate") taskCounts[t.stage] = (taskCounts[t.stage] ?? 0) + 1;
+    const shaped = raw as Partial<PlanForTasks>;
+    if (Array.isArray(shaped.stages) && Array.isArray(shaped.settings) && Array.isArray(shaped.specSnapshot?.evaluation?.benchmarks) && shaped.hosts) {
+      try {
+        for (const t of planTasks(shaped as PlanForTasks)) if (t.stage !== "generate") taskCounts[t.stage] = (taskCounts[t.stage] ?? 0) + 1;
+      } catch {
+        // a plan of another version: no task counts, the events still tell
+      }
+    }
     const pipeline = (raw.stages ?? []).some((st) => st === "train" || st === "evaluate");
     return {
       specPath: raw.spec?.path,
@@ -250,7 +255,9 @@ export function stageViews(events: readonly RunEvent[], taskCounts: PlanSummary[
     }
   }
   for (const [stage, n] of Object.entries(taskCounts) as [StageName, number][]) if (n > 0) get(stage);
-  return [...stages.values()].map(({ streams, taskMap, ...s }) => {
+  // Pipeline order, whatever order the tasks started in (base evaluations start while students train).
+  const order: readonly StageName[] = ["generate", "prepare", "train", "evaluate", "score"];
+  return [...stages.values()].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage)).map(({ streams, taskMap, ...s }) => {
     const planned = taskCounts[s.stage];
     if (taskMap.size > 0 || planned) {
       const tasks = [...taskMap.values()];

@@ -109,14 +109,14 @@ async function pickGenerators(spec: ExperimentSpec, setting: SettingSpec, last: 
 }
 
 const STAGE_CHOICES = [
-  { label: "Generate data", description: "generate", detail: "Calls the generators from this machine and stores the data (resumable, never paid twice)", stages: "generate" },
+  { label: "Generate data", description: "generate", detail: "API calls from this machine; resumable, never paid twice", stages: "generate" },
   {
     label: "Full pipeline",
     description: "generate → prepare → train → evaluate → score",
-    detail: "Trains the student on the data and evaluates base, reference and student on a host, then computes PGR",
+    detail: "Train the student, evaluate base, reference and student on a host, compute PGR",
     stages: "all",
   },
-  { label: "Generate and train", description: "generate → prepare → train", detail: "Stops after training the student (evaluate later with Resume)", stages: "generate,prepare,train" },
+  { label: "Generate and train", description: "generate → prepare → train", detail: "Stop after training (evaluate later with Resume)", stages: "generate,prepare,train" },
 ];
 
 /** Whether a stage list runs anything on a host (train / evaluate); generation always runs here. */
@@ -143,7 +143,7 @@ async function pickHost(entry: SpecEntry, last: LastChoice | undefined): Promise
     detail: h.name === preferred ? "default for this spec" : undefined,
   }));
   items.sort((a, b) => Number(b.label === preferred) - Number(a.label === preferred));
-  return (await vscode.window.showQuickPick(items, { title: "AgoraBench: Run Setting (5/5) — host", placeHolder: "Host the train and evaluate stages run on (generation runs on this machine)" }))?.label;
+  return (await vscode.window.showQuickPick(items, { title: "AgoraBench: Run Setting (5/5) — host", placeHolder: "Host for train and evaluate (generation runs here)" }))?.label;
 }
 
 /** The seed file's statistics for the estimate (the language server's hover uses the same ones). */
@@ -209,7 +209,7 @@ export function registerRunSetting(context: vscode.ExtensionContext, log: vscode
       const threshold = spec.budget?.confirmAboveUsd ?? vscode.workspace.getConfiguration("agorabench").get<number>("confirmCostAboveUsd", 5);
       if (!args?.confirmed && (estimate.totalUsd > threshold || estimate.incomplete)) {
         const go = await vscode.window.showWarningMessage(
-          `Run ${sid} with ${generators.join(", ")}${pipeline ? ` (${STAGE_CHOICES.find((c) => c.stages === stages)?.label.toLowerCase() ?? stages} on ${host})` : ""}? Estimated generation cost ${describeEstimate(estimate)}.`,
+          `Run ${sid} with ${generators.join(", ")}${pipeline ? ` (${STAGE_CHOICES.find((c) => c.stages === stages)?.label.toLowerCase() ?? stages} on ${host})` : ""}? Estimated cost ${describeEstimate(estimate)} (API calls; GPU time not included).`,
           { modal: true, detail: `Above the confirmation threshold of ${formatUsd(threshold)} (budget.confirmAboveUsd or agorabench.confirmCostAboveUsd).` },
           "Start Run",
         );

@@ -20,13 +20,7 @@ export type RunsNode =
   | { kind: "stage"; runDir: string; stage: StageView["stage"] }
   | { kind: "task"; runDir: string; stage: StageView["stage"]; task: string };
 
-const TASK_ICON: Record<TaskView["state"], [string, string?]> = {
-  running: ["sync~spin", "charts.blue"],
-  finished: ["pass", "testing.iconPassed"],
-  failed: ["error", "testing.iconFailed"],
-  cancelled: ["circle-slash", "disabledForeground"],
-  skipped: ["debug-step-over", "disabledForeground"],
-};
+const TASK_ICON = (state: TaskView["state"]): [string, string?] => (state === "skipped" ? ["debug-step-over", "disabledForeground"] : STATE_ICON[state]);
 
 const STATE_ICON: Record<RunView["state"], [string, string?]> = {
   running: ["sync~spin", "charts.blue"],
@@ -90,7 +84,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
     if (!t) return item;
     const state = t.state === "running" && v.state !== "running" ? (v.state === "cancelled" ? "cancelled" : "failed") : t.state;
     item.description = [state, t.host, t.jobId].filter(Boolean).join(" · ");
-    const [name, color] = TASK_ICON[state] ?? TASK_ICON.running;
+    const [name, color] = TASK_ICON(state);
     item.iconPath = icon(name, color);
     const tip = new vscode.MarkdownString();
     tip.appendMarkdown(`**${node.task}**  

@@ -124,6 +124,9 @@ function attach(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, 
       },
     });
     entry.controller = controller;
+    // The line a code lens or hover asked for: sent with the page's first init.
+    if (entry.pendingLine !== undefined) controller.reveal(entry.pendingLine);
+    entry.pendingLine = undefined;
     return controller;
   });
   opened.catch((e: unknown) => {
@@ -135,10 +138,6 @@ function attach(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, 
     panel.webview.onDidReceiveMessage(async (msg: unknown) => {
       const c = await opened;
       await c.handle(msg);
-      if ((msg as { type?: string }).type === "ready" && entry.pendingLine !== undefined) {
-        c.reveal(entry.pendingLine);
-        entry.pendingLine = undefined;
-      }
     }),
   );
   // A run still writing this file: re-index the appended lines (debounced).

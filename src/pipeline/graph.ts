@@ -59,6 +59,14 @@ export interface ScoreTask extends TaskBase {
 
 export type PipelineTask = GenerateTask | PrepareTask | TrainTask | EvaluateTask | ScoreTask;
 
+/**
+ * What the graph reads of a plan. Structural, so the extension can unroll a plan.json it read leniently
+ * without loading the zod model of a whole spec at activation.
+ */
+export type PlanForTasks = Pick<RunPlan, "stages" | "settings" | "hosts"> & {
+  specSnapshot: { evaluation: Pick<RunPlan["specSnapshot"]["evaluation"], "benchmarks"> };
+};
+
 export const STAGE_ORDER: readonly StageName[] = ["generate", "prepare", "train", "evaluate", "score"];
 
 /** Folder and file names must not carry `/` or odd characters (same rule as run-folder data files). */
@@ -70,12 +78,12 @@ export function taskDir(taskId: string): string {
 }
 
 /** Benchmarks a setting's students are evaluated on: the spec's benchmarks of the setting's domain. */
-export function benchmarksFor(plan: RunPlan, setting: Pick<PlannedSetting, "domain">): BenchmarkId[] {
+export function benchmarksFor(plan: PlanForTasks, setting: Pick<PlannedSetting, "domain">): BenchmarkId[] {
   return plan.specSnapshot.evaluation.benchmarks.filter((b) => BENCHMARKS[b.id].domain === setting.domain).map((b) => b.id);
 }
 
 /** Every task of the run plan, in a dependency-respecting order. Stages not in the plan are left out. */
-export function planTasks(plan: RunPlan): PipelineTask[] {
+export function planTasks(plan: PlanForTasks): PipelineTask[] {
   const stages = new Set(plan.stages);
   const tasks: PipelineTask[] = [];
   if (stages.has("generate")) tasks.push({ id: "generate", stage: "generate", deps: [] });
@@ -117,7 +125,7 @@ export function planTasks(plan: RunPlan): PipelineTask[] {
 }
 
 /** The tasks the plan would have with every stage selected (to find prerequisites of a partial run). */
-export function tasksOfAllStages(plan: RunPlan): PipelineTask[] {
+export function tasksOfAllStages(plan: PlanForTasks): PipelineTask[] {
   return planTasks({ ...plan, stages: ["generate", "prepare", "train", "evaluate"] });
 }
 

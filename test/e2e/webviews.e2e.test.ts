@@ -1,8 +1,11 @@
 /**
  * The webviews in a real VS Code (code-server in headless Chromium): the samples browser opened from the
  * Experiments tree view (the generator row's inline "Open Samples" action) on a run's data file, an item
- * selected and rendered, and the PGR charts from the command palette. Screenshots go to
- * test-results/screenshots/ (webviews-vscode-*.png).
+ * selected and rendered, and the same item back after the panel was hidden and shown again (VS Code
+ * re-creates the page: no retainContextWhenHidden); the code lens and the hover on a data-file line
+ * opening the browser at that item, and selection in the browser revealing the line; the PGR charts from
+ * the command palette. VS Code's own webview host enforces our CSP here: any violation it reports fails
+ * the suite. Screenshots go to test-results/screenshots/ (webviews-vscode-*.png).
  */
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +34,13 @@ describe("webviews in real VS Code (code-server)", function () {
   const install = findCodeServer();
   let ws: E2eWorkspace;
   let wb: Workbench | undefined;
+  /** Console messages from any frame in which the browser reports a Content-Security-Policy violation. */
+  const cspReports: string[] = [];
+  const watchCsp = (): void => {
+    wb!.page!.on("console", (m) => {
+      if (/Content Security Policy|Refused to (execute|load|apply)/i.test(m.text())) cspReports.push(m.text());
+    });
+  };
 
   before(async function () {
     if (!install) throw new Error("No VS Code build: run `node scripts/e2e/vscode-setup.mjs` (npm test does).");
@@ -56,6 +66,7 @@ describe("webviews in real VS Code (code-server)", function () {
   it("opens the samples browser from the Experiments tree and renders the selected item", async () => {
     wb = new Workbench(install!);
     await wb.start({ workspace: ws.root });
+    watchCsp();
     await wb.openAgoraBench();
     await wb.waitForRow("Experiments", /math\.response_generation.*finished/);
     await wb.page!.locator(".monaco-list-row", { hasText: "math.response_generation" }).first().click();
@@ -70,6 +81,20 @@ describe("webviews in real VS Code (code-server)", function () {
     assert.match(await frame.locator(".detail .facts").innerText(), /alpha/);
     await frame.locator(".detail .md").first().waitFor();
     await wb.screenshot("webviews-vscode-samples");
+    // Hidden behind another editor in its group, then shown again: VS Code re-creates the page, and the
+    // state it kept (getState) brings back the same item.
+    // A mark in the page's window tells a re-created page (no mark) from the old one.
+    await frame.evaluate(() => ((window as unknown as { __before?: boolean }).__before = true));
+    const samplesTab = wb.page!.locator(".tabs-container .tab", { hasText: "Samples: alpha.jsonl" });
+    await wb.runCommand("Go to File");
+    await wb.pick("e2e.agora.json");
+    await wb.page!.locator(".tabs-container .tab.active", { hasText: "e2e.agora.json" }).waitFor({ timeout: 20_000 });
+    await samplesTab.click();
+    const again = await webviewFrame(wb, ".detail h2");
+    assert.equal(await again.evaluate(() => (window as unknown as { __before?: boolean }).__before), undefined, "VS Code re-created the page");
+    await again.locator(".detail h2", { hasText: /^#2 / }).waitFor({ timeout: 30_000 });
+    assert.equal(await again.locator(".row.selected .ln").innerText(), "#2");
+    assert.deepEqual(cspReports, [], "VS Code's webview reported no CSP violation");
   });
 
   it("inline inspection: a code lens on a data file line opens that item, and selecting in the browser reveals the line", async () => {
@@ -88,6 +113,18 @@ describe("webviews in real VS Code (code-server)", function () {
     await frame.locator(".detail h2", { hasText: /^#7 / }).waitFor({ timeout: 20_000 });
     await page.locator(".monaco-editor .line-numbers.active-line-number", { hasText: /^7$/ }).first().waitFor({ state: "visible", timeout: 20_000 });
     await wb!.screenshot("webviews-vscode-reveal");
+    // The hover on line 5 shows the item rendered and opens it in the browser.
+    const line5 = page.locator(".monaco-editor .view-line", { hasText: '"item-000011"' }).first();
+    const at = (await line5.boundingBox())!;
+    await page.mouse.move(at.x + 60, at.y + at.height / 2);
+    const hover = page.locator(".monaco-hover", { hasText: "Open in Samples Browser" }).first();
+    await hover.waitFor({ state: "visible", timeout: 20_000 });
+    // appendText turns spaces into non-breaking ones: \s matches both.
+    assert.match(await hover.innerText(), /#5[\s\S]*valid\s·\salpha\s·\smath\.response_generation[\s\S]*Instruction[\s\S]*A\strain\stravels\s\$120\$\skm[\s\S]*\(variant\s37\)/);
+    await wb!.screenshot("webviews-vscode-hover");
+    await hover.locator("a", { hasText: "Open in Samples Browser" }).click();
+    await frame.locator(".detail h2", { hasText: /^#5 / }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(cspReports, [], "VS Code's webview reported no CSP violation");
     await wb!.runCommand("View: Close All Editors");
   });
 
@@ -97,5 +134,6 @@ describe("webviews in real VS Code (code-server)", function () {
     await frame.locator(".tab", { hasText: "Heatmap" }).waitFor();
     assert.match(await frame.locator(".chart svg").innerHTML(), /alpha/);
     await wb!.screenshot("webviews-vscode-charts");
+    assert.deepEqual(cspReports, [], "VS Code's webview reported no CSP violation");
   });
 });

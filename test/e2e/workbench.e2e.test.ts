@@ -10,9 +10,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBuilt, repoRoot } from "../support/build";
+import { fingerprint } from "../../src/hosts/known-hosts";
 import { type LlmTestServer, startLlmTestServer } from "../support/llm-test-server";
+import { ensureServices, type TestServices } from "../support/services";
 import { buildProductionExtension, findCodeServer, Workbench } from "./support/workbench";
-import { standInEnv } from "../support/stand-ins";
 import { type E2eWorkspace, makeWorkspace } from "./support/workbench-workspace";
 
 const API_KEY = `sk-e2e-${Date.now().toString(36)}-DO-NOT-PERSIST`;
@@ -57,6 +58,7 @@ describe("workbench in real VS Code (code-server)", function () {
   let wb: Workbench;
   let extensionBundle: string;
   const scratch = mkdtempSync(join(tmpdir(), "agora-wb-cli-"));
+  let services: TestServices | undefined;
 
   before(async function () {
     // npm test installs the VS Code build first; a missing one is a failure, not a reason to skip.
@@ -66,7 +68,10 @@ describe("workbench in real VS Code (code-server)", function () {
     extensionBundle = buildProductionExtension(scratch);
     // Requests need the key: a run that succeeds proves the key reached the engine through its environment.
     llm = await startLlmTestServer({ apiKey: API_KEY, latency: { medianMs: 900, sigma: 0.2 } });
-    ws = await makeWorkspace(llm.openaiBaseUrl, { instances: 36 });
+    // The test sshd (root only: CI runs as root), with a known_hosts file that does not know it yet.
+    services = ensureServices();
+    const lab = services && { name: "lab", kind: "ssh", host: "127.0.0.1", port: services.sshPort, user: services.sshUser, identityFile: services.sshKey, knownHostsFile: join(scratch, "lab_known_hosts") };
+    ws = await makeWorkspace(llm.openaiBaseUrl, { instances: 36, sshHost: lab });
   });
 
   afterEach(async function () {
@@ -94,8 +99,7 @@ describe("workbench in real VS Code (code-server)", function () {
 
   it("shows the three views populated from specs, hosts and run folders", async () => {
     wb = new Workbench(install!);
-    // The stand-in GPU tools on PATH: the full-pipeline test trains and evaluates with them on `local`.
-    await wb.start({ workspace: ws.root, extensionBundle, env: { PATH: standInEnv().PATH!, AGORA_STANDIN_SLEEP_MS: "10" } });
+    await wb.start({ workspace: ws.root, extensionBundle });
     await wb.openAgoraBench();
     await wb.waitForRow("Experiments", /E2E local test server/);
     await wb.waitForRow("Experiments", /math\.response_generation.*finished/);
@@ -225,32 +229,45 @@ describe("workbench in real VS Code (code-server)", function () {
     assert.match(await dialog.innerText(), /full pipeline on local/);
     await dialog.locator(".monaco-button", { hasText: "Start Run" }).click();
     await wb.waitForRow("Runs", /math\.response_generation · alpha, beta.*running/, 60_000);
-    await wb.waitForRow("Runs", /^\s*train\s.*(running|finished)/, 120_000);
+    await wb.waitForRow("Runs", /^train\s*(running|finished)/, 120_000);
     await wb.screenshotPane("Runs", "view-runs-pipeline-running");
-    await wb.waitForRow("Runs", /math\.response_generation · alpha, beta.*finished · 24\/24/, 180_000);
-    await wb.waitForRow("Runs", /^\s*train\s.*finished · 2\/2/);
-    await wb.waitForRow("Runs", /^\s*evaluate\s.*finished · 8\/8/);
-    await wb.waitForRow("Runs", /^\s*score\s.*finished/);
+    await wb.waitForRow("Runs", /math\.response_generation · alpha, beta.*finished · 24\/24/, 180_000).catch((e: Error) => {
+      // Say why: the failed tasks' messages from the newest run folder.
+      const newest = readdirSync(ws.runsDir).sort().at(-1)!;
+      const failed = readFileSync(join(ws.runsDir, newest, "events.jsonl"), "utf8").split("\n").filter((l) => /"ok":false|"type":"error"/.test(l));
+      throw new Error(`${e.message}\n${failed.join("\n")}`);
+    });
+    await wb.waitForRow("Runs", /^train\s*finished · 2\/2/);
+    await wb.waitForRow("Runs", /^evaluate\s*finished · 8\/8/);
     // Each job is a row with its host; clicking one opens its log.
     await wb.waitForRow("Runs", /base\/gsm8k.*finished · local/);
     await wb.screenshotPane("Runs", "view-runs-pipeline");
-    await wb.page!.locator(".monaco-list-row", { hasText: /math\.response_generation\/alpha.*finished · local/ }).first().click();
-    await wb.page!.locator(".monaco-editor .view-lines", { hasText: /\[trl\] 100%/ }).first().waitFor({ state: "visible", timeout: 20_000 });
+    await wb.page!.locator(".monaco-list-row", { hasText: /math\.response_generation\/alpha\s*finished · local/ }).first().click();
+    await wb.page!.locator(".monaco-editor .view-lines", { hasText: /\[trl\]\s100%/ }).first().waitFor({ state: "visible", timeout: 20_000 });
+    // Fold the evaluate stage's eight jobs to bring the score stage into the (virtualised) list.
+    await wb.pane("Runs").locator(".monaco-list-row", { hasText: /^\s*evaluate\s*finished/ }).first().click();
+    await wb.waitForRow("Runs", /^score\s*finished/);
     // The stand-ins score base 30 %, student 45 %, reference 60 % (± the same bump): PGR 50 % for the new run.
-    // The setting row is still expanded from the first test.
+    // Expand the setting (the tree may have folded it again) to see its generators' PGR.
+    if (!(await wb.viewRows("Experiments")).some((r) => /^\s*alpha/.test(r))) {
+      await wb.pane("Experiments").locator(".monaco-list-row", { hasText: /^\s*math\.response_generation/ }).first().click();
+    }
     await wb.waitForRow("Experiments", /alpha.*PGR 50\.0%/, 30_000);
     await wb.screenshotPane("Experiments", "view-experiments-pgr");
+    // Fold the runs again so the next tests' rows stay in view.
+    await wb.pane("Runs").hover();
+    await wb.pane("Runs").locator('.action-label[aria-label^="Collapse All"]').click();
     await wb.runCommand("View: Close All Editors");
   });
 
   it("shows a killed engine as interrupted and resumes it from the Runs view without paying twice", async () => {
     const runsBefore = new Set(readdirSync(ws.runsDir));
     const finishedRow = /math\.instance_generation · alpha, beta.*finished · 72\/72/;
-    const finishedBefore = (await wb.viewRows("Runs")).filter((r) => finishedRow.test(r.replace(/\s+/g, " "))).length;
     await wb.runCommand("AgoraBench: Run Setting");
-    for (const step of ["spec", "setting", "generators", "stages"]) {
+    for (const [step, choice] of [["spec"], ["setting", "math.instance_generation"], ["generators"], ["stages", "Generate data"]]) {
       await wb.waitForQuickInput(`— ${step}`);
-      await wb.page!.keyboard.press("Enter");
+      if (choice) await wb.pick(choice);
+      else await wb.page!.keyboard.press("Enter");
     }
     await wb.page!.locator(".monaco-dialog-box .monaco-button", { hasText: "Start Run" }).click();
     await wb.waitForRow("Runs", /math\.instance_generation · alpha, beta.*running · [1-9]\d*\/72/, 60_000);
@@ -262,7 +279,12 @@ describe("workbench in real VS Code (code-server)", function () {
     const row = wb.page!.locator(".monaco-list-row", { hasText: /alpha, beta.*interrupted/ }).first();
     await row.hover();
     await row.locator('.action-label[aria-label="Resume Run"]').click();
-    await wb.waitForRows("Runs", finishedRow, finishedBefore + 1, 120_000);
+    // The resumed run is the newest, so the first row (older runs may be scrolled out of the list).
+    const deadline = Date.now() + 120_000;
+    while (!finishedRow.test(((await wb.viewRows("Runs"))[0] ?? "").replace(/\s+/g, " "))) {
+      if (Date.now() > deadline) throw new Error(`the resumed run did not finish: ${JSON.stringify((await wb.viewRows("Runs")).slice(0, 3))}`);
+      await wb.page!.waitForTimeout(300);
+    }
     const charged = [...llm.chargesByKey().values()];
     assert.ok(charged.every((n) => n <= 1), "no item was charged twice across the kill and the resume");
   });
@@ -273,6 +295,26 @@ describe("workbench in real VS Code (code-server)", function () {
     await row.locator('.action-label[aria-label="Test Connection"]').click();
     await wb.notification(/local is reachable/, 30_000);
     await wb.waitForRow("Hosts", /local.*this machine/);
+  });
+
+  it("tests an SSH host: shows the unknown host key's fingerprint, trusts it on confirmation, lists GPUs", async function () {
+    if (!services) this.skip();
+    const row = wb.pane("Hosts").locator(".monaco-list-row", { hasText: /^\s*lab/ }).first();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Test Connection"]').click();
+    const dialog = wb.page!.locator(".monaco-dialog-box");
+    await dialog.waitFor({ state: "visible", timeout: 30_000 });
+    const text = await dialog.innerText();
+    assert.match(text, /authenticity of 127\.0\.0\.1:\d+ can't be established/);
+    const fp = fingerprint(Buffer.from(readFileSync(services!.hostPub, "utf8").split(" ")[1]!, "base64"));
+    assert.ok(text.includes(fp), `the dialog shows the host's real fingerprint ${fp}`);
+    await wb.screenshot("host-key-prompt");
+    await dialog.locator(".monaco-button", { hasText: "Trust Host Key" }).click();
+    await wb.notification(/lab is reachable \(0 GPUs\)/, 30_000);
+    await wb.waitForRow("Hosts", /lab.*ssh · connected/);
+    await wb.waitForRow("Hosts", /GPUs\s*none/);
+    assert.match(readFileSync(join(scratch, "lab_known_hosts"), "utf8"), /^\|1\|\S+ ssh-ed25519 /, "the key was added, hashed");
+    await wb.screenshotPane("Hosts", "view-hosts-ssh");
   });
 
   it("offers the getting-started walkthrough", async () => {

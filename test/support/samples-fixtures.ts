@@ -84,6 +84,16 @@ export const HOSTILE_STRINGS = [
   "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
   "</textarea><script>window.__pwned=14</script>",
   "$(alert) {{constructor.constructor('window.__pwned=15')()}}",
+  "<a href=\"&#106;avascript:window.__pwned=16\">entity-encoded scheme</a>",
+  "<javascript:window.__pwned=17> and [ref][r1]\n\n[r1]: javascript:window.__pwned=18",
+  "<svg><animate onbegin=\"window.__pwned=19\" attributeName=\"x\" dur=\"1s\"></animate></svg>",
+  "<base href=\"https://example.invalid/\"><meta http-equiv=\"refresh\" content=\"0;url=javascript:window.__pwned=22\"><link rel=\"stylesheet\" href=\"https://example.invalid/x.css\">",
+  "$\\url{javascript:window.__pwned=23}{x}$ $\\includegraphics{https://example.invalid/x.png}$ $$\\style{background:red}{x}\\class{x}{y}$$",
+  "```\"><img src=x onerror=window.__pwned=24>\nprint('fence info string')\n```",
+  "first line\n</code></pre><img src=x onerror=window.__pwned=25><pre><code>",
+  "<noscript><p title=\"</noscript><img src=x onerror=window.__pwned=26>\">",
+  "\u202egnp.exe <b onmouseover=window.__pwned=27>bidi</b> \u0000 NUL",
+  "[a](vbscript:msgbox) [b](  javascript:window.__pwned=28) [c](JaVaScRiPt:window.__pwned=29)",
 ];
 
 /** The hostile corpus: payloads in every rendered field, a 1 MB line, invalid UTF-8, broken JSON. */
@@ -117,6 +127,10 @@ export function writeHostileCorpus(file: string): number {
   push("");
   push("[1,2,3]");
   push(JSON.stringify({ ...makeItem(102), instruction: { nested: "<script>window.__pwned=21</script>" }, response: 42 }));
+  // A key JSON.parse keeps as an own "__proto__" property: it must stay data, not become a prototype.
+  push(`{"__proto__":{"status":"valid","instruction":"<img src=x onerror=window.__pwned=30>"},"id":"proto","status":"invalid","instruction":"proto key"}`);
+  // A code answer longer than the highlighter's auto-detect limit, with a payload at its end.
+  push(JSON.stringify({ ...makeItem(103), domain: "code", response: `${"x = 1\n".repeat(5000)}</code></pre><script>window.__pwned=31</script>` }));
   const buf = Buffer.concat(parts);
   writeFileSync(file, buf);
   return buf.toString("utf8").split("\n").length - 1;

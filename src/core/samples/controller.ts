@@ -19,12 +19,33 @@ export interface SamplesHooks {
   log?(message: string): void;
 }
 
+/** Where `line` is in a view: a binary search in file order (either direction), a scan otherwise. */
+export function positionOf(view: Uint32Array, line: number, q: Pick<SampleQuery, "sort" | "descending">): number | undefined {
+  if (q.sort === "line") {
+    let lo = 0;
+    let hi = view.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = view[mid]!;
+      if (v === line) return mid;
+      if (v < line !== q.descending) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+  const i = view.indexOf(line);
+  return i >= 0 ? i : undefined;
+}
+
 export class SamplesController {
   private view: Uint32Array | undefined;
   private viewId = -1;
   private query: SampleQuery = EMPTY_QUERY;
   private abort: AbortController | undefined;
   private disposed = false;
+  /** The page has said "ready" at least once. */
+  private ready = false;
+  private pendingReveal: number | undefined;
 
   constructor(
     private readonly file: SampleFile,
@@ -32,9 +53,26 @@ export class SamplesController {
     private readonly hooks: SamplesHooks = {},
   ) {}
 
-  /** Selects an item from outside (code lens, hover link, tree). */
+  /**
+   * Selects an item from outside (code lens, hover link, tree), telling the webview where it is in its
+   * view. Before the page is ready, or when it could not take the message (a hidden panel's page is
+   * re-created when shown), the line goes with the next `init` instead.
+   */
   reveal(line: number): void {
-    void this.post({ type: "reveal", line });
+    if (!this.ready) {
+      this.pendingReveal = line;
+      return;
+    }
+    const position = this.view ? positionOf(this.view, line, this.query) : undefined;
+    const sent = this.post({ type: "reveal", line, ...(position !== undefined ? { position } : {}) });
+    if (sent && typeof sent.then === "function") {
+      sent.then(
+        (ok) => {
+          if (!ok) this.pendingReveal = line;
+        },
+        () => (this.pendingReveal = line),
+      );
+    }
   }
 
   dispose(): void {
@@ -42,11 +80,14 @@ export class SamplesController {
     this.abort?.abort();
   }
 
-  /** Call after the file changed on disk: re-indexes and re-runs the current query. */
+  /**
+   * Call after the file changed on disk: re-indexes; the new `init` makes the webview query again (with
+   * its selection to locate), and the facets are counted afresh.
+   */
   async fileChanged(): Promise<void> {
     if (await this.file.refresh()) {
+      this.view = undefined;
       this.sendInit();
-      await this.runQuery(this.viewId + 1, this.query);
       this.startFacets();
     }
   }
@@ -70,7 +111,7 @@ export class SamplesController {
       .catch((e: unknown) => this.hooks.log?.(`facets failed: ${String(e)}`));
   }
 
-  private async runQuery(requestId: number, q: SampleQuery): Promise<void> {
+  private async runQuery(requestId: number, q: SampleQuery, locate?: number): Promise<void> {
     this.abort?.abort();
     const ac = new AbortController();
     this.abort = ac;
@@ -91,7 +132,8 @@ export class SamplesController {
       this.view = r.lines;
       this.viewId = requestId;
       this.query = q;
-      void this.post({ type: "view", requestId, total: r.lines.length, query: q, tookMs: Math.round(r.tookMs) });
+      const located = locate === undefined ? undefined : positionOf(r.lines, locate, q);
+      void this.post({ type: "view", requestId, total: r.lines.length, query: q, tookMs: Math.round(r.tookMs), ...(located !== undefined ? { located } : {}) });
       await this.sendRows(requestId, 0, ROW_BLOCK);
     } catch (e) {
       if (!ac.signal.aborted) void this.post({ type: "notice", level: "error", message: `Query failed: ${(e as Error).message}` });
@@ -115,11 +157,14 @@ export class SamplesController {
     }
     switch (msg.type) {
       case "ready":
-        this.sendInit();
+        // Also a re-created page (the panel was hidden and shown): it brings back its own state.
+        this.ready = true;
+        this.sendInit(this.pendingReveal);
+        this.pendingReveal = undefined;
         this.startFacets();
         return;
       case "query":
-        return this.runQuery(msg.requestId, msg.query);
+        return this.runQuery(msg.requestId, msg.query, msg.locate);
       case "rows":
         return this.sendRows(msg.requestId, msg.start, msg.end);
       case "detail": {

@@ -45,6 +45,14 @@ interface LineMeta {
 
 type Json = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
+/**
+ * Names in rows and facets (id, generator, setting, …) are cut: a row is sent for every visible line and
+ * a facet value for every distinct one, so a hostile 1 MB "generator" must not ride along with each.
+ */
+const NAME_CHARS = 200;
+const name = (v: unknown): string => str(v).slice(0, NAME_CHARS);
+/** All strings of one detail together: a line of many long strings is still never sent whole. */
+const DETAIL_TOTAL_CHARS = 1_000_000;
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 function judgeOf(o: Json): number | undefined {
@@ -67,17 +75,24 @@ export function statusOf(o: Json | undefined): StatusFilter {
   return (STATUS_CODE.has(s) ? s : "valid") as StatusFilter;
 }
 
-/** Cuts every string over `limit` characters, recursively; reports whether anything was cut. */
-function truncateStrings(v: unknown, limit: number, cut: { any: boolean }): unknown {
+/**
+ * Cuts every string over `limit` characters, and all of them once `cut.budget` characters are spent,
+ * recursively; reports whether anything was cut.
+ */
+function truncateStrings(v: unknown, limit: number, cut: { any: boolean; budget: number }): unknown {
   if (typeof v === "string") {
-    if (v.length <= limit) return v;
+    const keep = Math.max(0, Math.min(limit, cut.budget));
+    cut.budget -= Math.min(v.length, keep);
+    if (v.length <= keep) return v;
     cut.any = true;
-    return `${v.slice(0, limit)}…`;
+    return `${v.slice(0, keep)}…`;
   }
   if (Array.isArray(v)) return v.map((x) => truncateStrings(x, limit, cut));
   if (v && typeof v === "object") {
     const out: Json = {};
-    for (const [k, x] of Object.entries(v as Json)) out[k] = truncateStrings(x, limit, cut);
+    // defineProperty, not assignment: a key named "__proto__" (JSON.parse makes it an own property) must
+    // stay a plain key instead of replacing the copy's prototype.
+    for (const [k, x] of Object.entries(v as Json)) Object.defineProperty(out, k, { value: truncateStrings(x, limit, cut), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return v;
@@ -208,12 +223,12 @@ export class SampleFile {
     const instruction = str(o.instruction) || str((o.original as Json | undefined)?.instruction) || str(o.raw);
     return {
       line,
-      id: str(o.id),
+      id: name(o.id),
       status: statusOf(o),
-      generator: str(o.generator) || str(o.model),
-      setting: str(o.setting) || str(o.config),
-      domain: str(o.domain),
-      method: str(o.method),
+      generator: name(o.generator) || name(o.model),
+      setting: name(o.setting) || name(o.config),
+      domain: name(o.domain),
+      method: name(o.method),
       preview: instruction.slice(0, PREVIEW_CHARS * 2).replace(/\s+/g, " ").trim().slice(0, PREVIEW_CHARS),
       judge: judgeOf(o),
       costUsd: num(o.costUsd),
@@ -240,7 +255,7 @@ export class SampleFile {
         hasPrompt: false,
       };
     }
-    const cut = { any: false };
+    const cut = { any: false, budget: DETAIL_TOTAL_CHARS };
     const item = truncateStrings(o, DETAIL_STRING_LIMIT, cut) as Json;
     return { line, bytes: buf.length, truncated: cut.any, invalidUtf8, item, hasPrompt: typeof o.promptHash === "string" && this.promptsFile() !== undefined };
   }
@@ -333,8 +348,8 @@ export class SampleFile {
           return;
         }
         m.status[line] = STATUS_CODE.get(statusOf(o)) ?? UNKNOWN;
-        m.generator[line] = intern(genIds, m.generators, str(o.generator) || str(o.model));
-        m.setting[line] = intern(setIds, m.settings, str(o.setting) || str(o.config));
+        m.generator[line] = intern(genIds, m.generators, name(o.generator) || name(o.model));
+        m.setting[line] = intern(setIds, m.settings, name(o.setting) || name(o.config));
         m.judge[line] = judgeOf(o) ?? NaN;
         m.cost[line] = num(o.costUsd) ?? NaN;
         m.latency[line] = num(o.latencyMs) ?? NaN;
@@ -478,6 +493,10 @@ export class SampleFile {
   private async search(text: string, keep: ((i: number) => boolean) | undefined, progress?: ProgressFn, signal?: AbortSignal): Promise<Uint32Array> {
     const pattern = jsonNeedlePattern(text);
     const needle = text.toLowerCase();
+    // An ASCII needle (the usual case) is matched on the bytes read as latin1, which skips UTF-8 decoding
+    // of the whole file (~40% of a search): UTF-8 never puts an ASCII byte inside a multi-byte character,
+    // and string positions are then byte positions. Candidates are decoded as UTF-8 to be confirmed.
+    const bytewise = !/[^\x20-\x7e]/.test(JSON.stringify(text));
     const o = this.idx.offsets;
     const n = this.idx.count;
     const hits: number[] = [];
@@ -491,7 +510,7 @@ export class SampleFile {
         const start = o[line]!;
         const buf = Buffer.allocUnsafe(o[last]! - start);
         await fh.read(buf, 0, buf.length, start);
-        const chunk = buf.toString("utf8");
+        const chunk = buf.toString(bytewise ? "latin1" : "utf8");
         // Walk matches; map a match to its line by counting '\n' since the previous match.
         let cur = line;
         let curEnd = chunk.indexOf("\n");
@@ -504,7 +523,8 @@ export class SampleFile {
             cur++;
             curEnd = chunk.indexOf("\n", lineStart);
           }
-          const lineText = chunk.slice(lineStart, curEnd === -1 ? chunk.length : curEnd);
+          const lineEnd = curEnd === -1 ? chunk.length : curEnd;
+          const lineText = bytewise ? buf.toString("utf8", lineStart, lineEnd) : chunk.slice(lineStart, lineEnd);
           if (cur < last && (!keep || keep(cur))) {
             const parsed = parseObject(lineText);
             // Unparsable lines match on raw text; objects only when a value (not a key) contains the text.

@@ -23,7 +23,8 @@ const attr = (s: string): string => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeA
 export function webviewCsp(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    `img-src ${cspSource} data: blob:`,
+    // blob: only for the charts' PNG export (our own SVG drawn onto a canvas); no data: URLs at all.
+    `img-src ${cspSource} blob:`,
     `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,

@@ -95,17 +95,23 @@ export interface SamplesViewState {
 export type SamplesHostMessage =
   | { type: "init"; file: SamplesFileInfo; revealLine?: number; locale?: string }
   | { type: "facets"; facets: SampleFacets }
-  | { type: "view"; requestId: number; total: number; query: SampleQuery; tookMs: number }
+  /** `located`: the position in this view of the query's `locate` line, absent when the view lacks it. */
+  | { type: "view"; requestId: number; total: number; query: SampleQuery; tookMs: number; located?: number }
   | { type: "rows"; requestId: number; start: number; rows: SampleRow[] }
   | { type: "detail"; detail: SampleDetail }
   | { type: "prompt"; line: number; text: string | null }
-  | { type: "reveal"; line: number }
+  /** Select `line` (code lens, hover, tree); `position`: where it is in the current view, if it is there. */
+  | { type: "reveal"; line: number; position?: number }
   | { type: "progress"; phase: "index" | "facets" | "search"; done: number; total: number }
   | { type: "notice"; level: "info" | "error"; message: string };
 
 export type SamplesRequest =
   | { type: "ready"; state?: unknown }
-  | { type: "query"; requestId: number; query: SampleQuery }
+  /**
+   * `locate`: a line whose position in the new view the answer reports (the selection, so that it
+   * survives filtering and sorting and comes back when the page is re-created).
+   */
+  | { type: "query"; requestId: number; query: SampleQuery; locate?: number }
   | { type: "rows"; requestId: number; start: number; end: number }
   | { type: "detail"; line: number }
   | { type: "prompt"; line: number }

@@ -22,7 +22,7 @@ const line = z.int().min(0);
 
 export const SamplesRequestSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), state: z.unknown().optional() }),
-  z.object({ type: z.literal("query"), requestId: z.int().min(0), query: SampleQuerySchema }),
+  z.object({ type: z.literal("query"), requestId: z.int().min(0), query: SampleQuerySchema, locate: line.optional() }),
   z.object({ type: z.literal("rows"), requestId: z.int().min(0), start: line, end: line }),
   z.object({ type: z.literal("detail"), line }),
   z.object({ type: z.literal("prompt"), line }),

@@ -10,6 +10,7 @@ import { evaluateDefaults, evaluateValues, type ModelRole } from "./evaluate";
 import { RecipeError, renderCommand, shellQuote } from "./template";
 import { trainDefaults, trainValues } from "./train";
 import type { RecipeFile, ResolvedRecipe } from "./types";
+import type { Trainer } from "./train";
 
 export { RecipeError, renderCommand, shellQuote, placeholdersOf, toYaml, type YamlValue } from "./template";
 export { TOOL_TASK, type ModelRole } from "./evaluate";
@@ -58,32 +59,32 @@ function script(stageDir: string, command: string, extra: string[] = []): string
 
 const ROLE_PORT: Record<ModelRole, number> = { base: 0, reference: 1, student: 2 };
 
+/**
+ * The part both stages share: the spec's `command` override or the tool's default template (a `custom`
+ * tool has only the override), rendered with shell-quoted values into the command and its script.
+ */
+function resolveCommand(
+  stage: ResolvedRecipe["stage"],
+  tool: string,
+  override: { command?: string; field: string },
+  defaults: (() => { template: string; files: RecipeFile[] }) | undefined,
+  values: Record<string, string>,
+  paths: { stageDir: string; output: string },
+): Omit<ResolvedRecipe, "results"> {
+  if (!defaults && !override.command) throw new RecipeError(`The ${stage} tool is "custom" but ${override.field} is not set.`);
+  const d = defaults?.();
+  const template = override.command ?? d!.template;
+  const origin = override.command ? "spec" : "default";
+  const command = renderCommand(template, values, origin === "spec" ? override.field : `default ${tool} recipe`);
+  return { stage, tool, origin, template, values, command, script: script(paths.stageDir, command, [`mkdir -p ${shellQuote(paths.output)}`]), files: d?.files ?? [] };
+}
+
 export function resolveRecipe(request: RecipeRequest): ResolvedRecipe {
   if (request.stage === "train") {
     const training = request.spec.student.training;
     const values = trainValues(request.spec.student, request.paths);
-    let template: string;
-    let files: RecipeFile[] = [];
-    if (training.recipe === "custom") {
-      if (!training.command) throw new RecipeError('student.training.recipe is "custom" but student.training.command is not set.');
-      template = training.command;
-    } else {
-      const d = trainDefaults(training.recipe, request.spec.student, values);
-      template = training.command ?? d.template;
-      files = d.files;
-    }
-    const origin = training.command ? "spec" : "default";
-    const command = renderCommand(template, values, origin === "spec" ? "student.training.command" : `default ${training.recipe} recipe`);
-    return {
-      stage: "train",
-      tool: training.recipe,
-      origin,
-      template,
-      values,
-      command,
-      script: script(request.paths.stageDir, command, [`mkdir -p ${shellQuote(request.paths.output)}`]),
-      files,
-    };
+    const defaults = training.recipe === "custom" ? undefined : () => trainDefaults(training.recipe as Trainer, request.spec.student, values);
+    return resolveCommand("train", training.recipe, { command: training.command, field: "student.training.command" }, defaults, values, request.paths);
   }
   const entry = request.spec.evaluation.benchmarks.find((b) => b.id === request.benchmark) ?? { id: request.benchmark };
   const info = BENCHMARKS[request.benchmark];
@@ -97,31 +98,11 @@ export function resolveRecipe(request: RecipeRequest): ResolvedRecipe {
     output: request.paths.output,
     port,
   });
-  let template: string;
-  let files: RecipeFile[] = [];
-  if (tool === "custom") {
-    if (!entry.command) throw new RecipeError(`evaluation.benchmarks[${request.benchmark}]: tool is "custom" but no command is set.`);
-    template = entry.command;
-  } else {
-    const d = evaluateDefaults(tool, request.role, values);
-    template = entry.command ?? d.template;
-    files = d.files;
-  }
-  const origin = entry.command ? "spec" : "default";
-  const command = renderCommand(template, values, origin === "spec" ? `evaluation.benchmarks[${request.benchmark}].command` : `default ${tool} recipe`);
+  const defaults = tool === "custom" ? undefined : () => evaluateDefaults(tool, request.role, values);
+  const resolved = resolveCommand("evaluate", tool, { command: entry.command, field: `evaluation.benchmarks[${request.benchmark}].command` }, defaults, values, request.paths);
   // A custom command must leave its scores in the format of the benchmark's usual tool.
   const resultsTool = tool === "custom" ? info.tool : tool;
-  return {
-    stage: "evaluate",
-    tool,
-    origin,
-    template,
-    values,
-    command,
-    script: script(request.paths.stageDir, command, [`mkdir -p ${shellQuote(request.paths.output)}`]),
-    files,
-    results: { tool: resultsTool, benchmark: request.benchmark, dir: request.paths.output, model: modelName },
-  };
+  return { ...resolved, results: { tool: resultsTool, benchmark: request.benchmark, dir: request.paths.output, model: modelName } };
 }
 
 const BENCHMARK_PORT_OFFSET: Record<BenchmarkId, number> = { gsm8k: 0, math: 1, mbpp: 2, humaneval: 3, alpacaeval2: 4, arenahard: 5 };

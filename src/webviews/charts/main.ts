@@ -8,15 +8,15 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
 import { BarChart, HeatmapChart, ScatterChart } from "echarts/charts";
-import { GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import { GraphicComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
 import { benchmarkSpec, type ChartData, type ChartTheme, costSpec, domainBarsSpec, heatmapSpec, settingLabel } from "../../core/report/charts.js";
-import { DOMAIN_INFO, DOMAINS, type Domain, SETTINGS } from "../../core/settings.js";
+import { DOMAIN_INFO, DOMAINS, type Domain, METHODS, SETTINGS } from "../../core/settings.js";
 import type { ChartsHostMessage, ChartsRequest, ChartsViewState, ChartView } from "../../core/webview-protocol/charts.js";
 import { el, icon, vscodeApi } from "../shared/vscode-api.js";
 
-echarts.use([BarChart, HeatmapChart, ScatterChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
+echarts.use([BarChart, HeatmapChart, ScatterChart, GraphicComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
 
 const vscode = vscodeApi<ChartsRequest, ChartsViewState>();
 const state: ChartsViewState = { view: "heatmap", domain: "math", setting: SETTINGS[0]!.id, ...(vscode.getState() ?? {}) };
@@ -29,7 +29,9 @@ function cssVar(name: string, fallback: string): string {
 
 /** VS Code's chart colours (`--vscode-charts-*`) and editor colours, read at render time. */
 function themeFromVsCode(): ChartTheme {
-  const dark = document.body.classList.contains("vscode-dark") || document.body.classList.contains("vscode-high-contrast");
+  const hc = document.body.classList.contains("vscode-high-contrast");
+  // A high-contrast light page has both high-contrast classes (VS Code adds both).
+  const dark = document.body.classList.contains("vscode-dark") || (hc && !document.body.classList.contains("vscode-high-contrast-light"));
   return {
     background: cssVar("--vscode-editor-background", dark ? "#1e1e1e" : "#ffffff"),
     foreground: cssVar("--vscode-editor-foreground", dark ? "#cccccc" : "#333333"),
@@ -39,6 +41,8 @@ function themeFromVsCode(): ChartTheme {
     fontSize: 12,
     palette: ["blue", "orange", "green", "purple", "red", "yellow"].map((c, i) => cssVar(`--vscode-charts-${c}`, ["#3794ff", "#d18616", "#89d185", "#b180d7", "#f14c4c", "#cca700"][i]!)),
     diverging: [cssVar("--vscode-charts-red", "#f14c4c"), cssVar("--vscode-editor-background", dark ? "#1e1e1e" : "#ffffff"), cssVar("--vscode-charts-blue", "#3794ff")],
+    // High contrast: cells near 0 have the background's colour, so they need an outline to be seen at all.
+    cellBorder: hc ? cssVar("--vscode-contrastBorder", dark ? "#6fc3df" : "#0f4a85") : undefined,
   };
 }
 
@@ -120,7 +124,26 @@ function update(): void {
   chart?.dispose();
   chart = echarts.init(chartEl, undefined, { renderer: "svg" });
   chart.setOption(opt);
+  chart.on("click", drillDown);
   chartEl.setAttribute("aria-label", `${VIEW_LABEL[state.view]} chart`);
+}
+
+/**
+ * Clicking a heatmap cell or a bar opens that setting's per-benchmark view (raw scores behind the PGR).
+ * The paper publishes no raw scores, so its table has nothing to drill into.
+ */
+function drillDown(p: { seriesType?: string; value?: unknown; dataIndex?: number }): void {
+  if (!data || data.source !== "runs") return;
+  let setting: (typeof SETTINGS)[number] | undefined;
+  if (state.view === "heatmap" && p.seriesType === "heatmap" && Array.isArray(p.value)) setting = SETTINGS[Number(p.value[0])];
+  else if (state.view === "bars" && p.seriesType === "bar" && p.dataIndex !== undefined) {
+    const method = METHODS[p.dataIndex];
+    setting = SETTINGS.find((x) => x.method === method && x.domain === state.domain);
+  }
+  if (!setting) return;
+  state.view = "benchmarks";
+  state.setting = setting.id;
+  update();
 }
 
 function fileName(): string {

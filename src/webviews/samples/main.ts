@@ -192,26 +192,112 @@ function updateQuery(patch: Partial<SampleQuery>): void {
   saveState();
 }
 
+/**
+ * The selected line travels with every query: the host says where it is in the new view, so the
+ * selection survives filtering and sorting, a re-created page, and a reveal into a filtered view.
+ */
 function sendQuery(): void {
   model.requestId++;
   progress.hidden = false;
-  vscode.postMessage({ type: "query", requestId: model.requestId, query: model.query });
+  vscode.postMessage({ type: "query", requestId: model.requestId, query: model.query, ...(model.selectedLine !== undefined ? { locate: model.selectedLine } : {}) });
+}
+
+/** The query of the view shown, to tell a new view from the same one re-run. */
+let lastQueryKey = "";
+/** A reveal (code lens, hover, tree) is being answered: centre the item rather than just show it. */
+let revealing = false;
+/** `model.selected` is set, but its row had not arrived: select it (and fetch its detail) when it does. */
+let awaitingRow = false;
+
+/** Selects view position `pos`, scrolling it into sight, whether or not its row has arrived yet. */
+function goTo(pos: number, how: "nearest" | "center"): void {
+  if (pos < 0 || pos >= model.total) return;
+  model.selected = pos;
+  scrollToPos(pos, how);
+  if (model.rows.has(pos)) {
+    awaitingRow = false;
+    select(pos);
+  } else {
+    awaitingRow = true;
+    renderList();
+  }
 }
 
 // ---------- virtual list ----------
-function renderList(): void {
-  listSpacer.style.height = `${model.total * ROW_H}px`;
+/**
+ * Browsers cap an element's height (Chromium at about 33.5M px, i.e. ~730K rows of 46 px), so past 8M px
+ * (~174K rows) the spacer stays at that height and the scrollbar's range is mapped onto the full list: a
+ * file of any length stays reachable to its last row. Below it, scrollTop and the list offset agree.
+ */
+const MAX_SPACER_PX = 8_000_000;
+/** The exact list offset last scrolled to in code (scrollTop itself is rounded by the browser). */
+let anchor: { scrollTop: number; offset: number } | undefined;
+
+function listGeometry(): { h: number; full: number; ratio: number } {
+  const h = listScroller.clientHeight || 600;
+  const full = model.total * ROW_H;
+  const spacer = Math.min(full, MAX_SPACER_PX);
+  return { h, full, ratio: spacer > h && full > spacer ? (full - h) / (spacer - h) : 1 };
+}
+
+/** Offset of the list (in full-list pixels) at the top of the viewport. */
+function listOffset(): number {
   const top = listScroller.scrollTop;
+  if (anchor && Math.abs(anchor.scrollTop - top) < 1) return anchor.offset;
+  anchor = undefined;
+  return top * listGeometry().ratio;
+}
+
+/** Scrolls so that the list offset `offset` is at the top of the viewport. */
+function scrollToOffset(offset: number): void {
+  // The spacer first: a scrollTop past its current height would be clamped.
+  listSpacer.style.height = `${Math.min(model.total * ROW_H, MAX_SPACER_PX)}px`;
+  const g = listGeometry();
+  const o = Math.max(0, Math.min(offset, Math.max(0, g.full - g.h)));
+  listScroller.scrollTop = o / g.ratio;
+  anchor = { scrollTop: listScroller.scrollTop, offset: o };
+}
+
+/** Brings view position `pos` into sight: the nearest edge, or the middle of the viewport. */
+function scrollToPos(pos: number, how: "nearest" | "center"): void {
+  const h = listScroller.clientHeight || 600;
+  const top = pos * ROW_H;
+  if (how === "center") return scrollToOffset(top - h / 2 + ROW_H / 2);
+  const cur = listOffset();
+  if (top < cur) scrollToOffset(top);
+  else if (top + ROW_H > cur + h) scrollToOffset(top + ROW_H - h);
+}
+
+function renderList(): void {
+  listSpacer.style.height = `${Math.min(model.total * ROW_H, MAX_SPACER_PX)}px`;
+  const top = listOffset();
+  const shift = listScroller.scrollTop - top;
   const h = listScroller.clientHeight || 600;
   const first = Math.max(0, Math.floor(top / ROW_H) - 5);
   const last = Math.min(model.total, Math.ceil((top + h) / ROW_H) + 5);
+  evictFarRows(first, last);
   const nodes: HTMLElement[] = [];
   for (let i = first; i < last; i++) {
     const r = model.rows.get(i);
     if (!r) requestBlock(Math.floor(i / ROW_BLOCK));
-    nodes.push(rowNode(i, r));
+    nodes.push(rowNode(i, r, shift));
   }
   listSpacer.replaceChildren(...nodes);
+}
+
+/** Rows kept around the viewport; dragging the scrollbar through a huge file must not keep them all. */
+const KEEP_ROWS = 30 * ROW_BLOCK;
+function evictFarRows(first: number, last: number): void {
+  if (model.rows.size <= KEEP_ROWS) return;
+  const lo = Math.floor(first / ROW_BLOCK) - 5;
+  const hi = Math.floor(last / ROW_BLOCK) + 5;
+  for (const pos of model.rows.keys()) {
+    const b = Math.floor(pos / ROW_BLOCK);
+    if ((b < lo || b > hi) && pos !== model.selected) {
+      model.rows.delete(pos);
+      model.pendingBlocks.delete(b);
+    }
+  }
 }
 
 function requestBlock(b: number): void {
@@ -224,9 +310,10 @@ function fmtCost(x: number | undefined): string {
   return x === undefined ? "" : x < 0.01 ? `$${x.toFixed(5)}` : `$${x.toFixed(3)}`;
 }
 
-function rowNode(pos: number, r: SampleRow | undefined): HTMLElement {
+function rowNode(pos: number, r: SampleRow | undefined, shift: number): HTMLElement {
   const d = el("div", "row");
-  d.style.transform = `translateY(${pos * ROW_H}px)`;
+  // Through the CSSOM, which the CSP allows (a style attribute in markup it would not).
+  d.style.transform = `translateY(${pos * ROW_H + shift}px)`;
   d.setAttribute("role", "option");
   d.dataset.pos = String(pos);
   if (pos === model.selected) {
@@ -265,11 +352,7 @@ function select(pos: number, scroll = false): void {
   pos = Math.max(0, Math.min(model.total - 1, pos));
   model.selected = pos;
   const r = model.rows.get(pos);
-  if (scroll) {
-    const top = pos * ROW_H;
-    if (top < listScroller.scrollTop) listScroller.scrollTop = top;
-    else if (top + ROW_H > listScroller.scrollTop + listScroller.clientHeight) listScroller.scrollTop = top + ROW_H - listScroller.clientHeight;
-  }
+  if (scroll) scrollToPos(pos, "nearest");
   renderList();
   if (r) {
     model.selectedLine = r.line;
@@ -281,6 +364,17 @@ function select(pos: number, scroll = false): void {
 }
 
 // ---------- keyboard ----------
+/**
+ * Text the user selected in the list or the detail pane: then Ctrl+C copies that, as in any page. A
+ * selection left in the search field (focusing it selects its text) does not count, or Ctrl+C would do
+ * nothing after "/" and Escape.
+ */
+function selectedTextInPage(): boolean {
+  const sel = window.getSelection();
+  if (!sel || sel.isCollapsed || !sel.anchorNode) return false;
+  return (detail.contains(sel.anchorNode) || listScroller.contains(sel.anchorNode)) && sel.toString() !== "";
+}
+
 document.addEventListener("keydown", (e) => {
   const inField = (e.target as HTMLElement).closest("vscode-textfield, vscode-single-select, input, select, textarea");
   if (e.key === "/" && !inField) {
@@ -307,7 +401,7 @@ document.addEventListener("keydown", (e) => {
   } else if (e.key === "Enter" && model.selectedLine !== undefined) {
     e.preventDefault();
     vscode.postMessage({ type: "revealInEditor", line: model.selectedLine });
-  } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "c" && !window.getSelection()?.toString() && model.selectedLine !== undefined) {
+  } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "c" && !selectedTextInPage() && model.selectedLine !== undefined) {
     e.preventDefault();
     vscode.postMessage({ type: "copyJson", line: model.selectedLine });
   }
@@ -384,7 +478,7 @@ function renderDetail(): void {
   if (d.invalidUtf8) root.append(el("p", "warn", "This line is not valid UTF-8; undecodable bytes are shown as �."));
   if (d.truncated) root.append(el("p", "warn", "Very long strings were cut for display; Copy JSON copies the full item."));
   if (s(item.reason)) root.append(el("p", `reason status-${status}`, `${status}: ${s(item.reason)}`));
-  if (judge && s(judge.rationale)) root.append(section("Judge rationale", el("p", "plain", s(judge.rationale))));
+  if (judge && s(judge.rationale)) root.append(section("Judge rationale", el("p", "prose", s(judge.rationale))));
 
   const original = item.original as Item | undefined;
   if (method === "quality_enhancement" && original) {
@@ -439,7 +533,10 @@ window.addEventListener("message", (ev: MessageEvent<SamplesHostMessage>) => {
     case "init":
       model.fileCount = m.file.count;
       document.title = m.file.name;
-      if (m.revealLine !== undefined) model.selectedLine = m.revealLine;
+      if (m.revealLine !== undefined) {
+        model.selectedLine = m.revealLine;
+        revealing = true;
+      }
       sendQuery();
       break;
     case "facets":
@@ -447,42 +544,40 @@ window.addEventListener("message", (ev: MessageEvent<SamplesHostMessage>) => {
       renderChips();
       renderFacetSelects();
       break;
-    case "view":
+    case "view": {
       if (m.requestId !== model.requestId) return;
       progress.hidden = true;
       model.total = m.total;
       model.rows.clear();
       model.pendingBlocks.clear();
       model.selected = -1;
+      awaitingRow = false;
       countLabel.textContent = `${m.total.toLocaleString("en-US")} of ${model.fileCount.toLocaleString("en-US")} items`;
+      const queryKey = JSON.stringify(m.query);
       if (restoreScroll !== undefined) {
-        listSpacer.style.height = `${m.total * ROW_H}px`;
+        // A re-created page: back to where the list was (the selection is then kept in sight below).
+        listSpacer.style.height = `${Math.min(m.total * ROW_H, MAX_SPACER_PX)}px`;
         listScroller.scrollTop = restoreScroll;
         restoreScroll = undefined;
+      } else if (m.located === undefined && queryKey !== lastQueryKey) {
+        // A different view without the selection in it starts at its top (the same view re-run, e.g.
+        // because a running generation appended items, stays where it was).
+        scrollToOffset(0);
       }
-      renderList();
+      lastQueryKey = queryKey;
+      if (m.located !== undefined) goTo(m.located, revealing ? "center" : "nearest");
+      else renderList();
+      revealing = false;
       break;
+    }
     case "rows": {
       if (m.requestId !== model.requestId) return;
       m.rows.forEach((r, i) => model.rows.set(m.start + i, r));
-      // Re-select the remembered line once its row arrives (restore, or a reveal from the editor).
-      if (model.selected < 0 && model.selectedLine !== undefined) {
-        const at = m.rows.findIndex((r) => r.line === model.selectedLine);
-        if (at >= 0) {
-          select(m.start + at, true);
-          break;
-        }
-        if (model.query.sort === "line" && !model.query.descending && model.total === model.fileCount) {
-          // Identity view: the position is the line; fetch its block directly.
-          const pos = model.selectedLine;
-          if (pos < model.total) {
-            listScroller.scrollTop = Math.max(0, pos * ROW_H - listScroller.clientHeight / 2);
-            model.selected = -1;
-          }
-        }
-      }
-      // The selection moved (keyboard) onto a row that had not arrived yet: show it now that it has.
-      if (model.selected >= m.start && model.selected < m.start + m.rows.length && model.rows.get(model.selected)?.line !== model.selectedLine) {
+      const inBlock = model.selected >= m.start && model.selected < m.start + m.rows.length;
+      // The selection (a reveal, a restore, or a keyboard move) is on a row that had not arrived yet:
+      // show it, and its detail, now that it has.
+      if (inBlock && (awaitingRow || model.rows.get(model.selected)?.line !== model.selectedLine)) {
+        awaitingRow = false;
         select(model.selected);
         break;
       }
@@ -501,16 +596,13 @@ window.addEventListener("message", (ev: MessageEvent<SamplesHostMessage>) => {
       break;
     case "reveal":
       model.selectedLine = m.line;
-      model.selected = -1;
-      if (model.query.sort === "line" && !model.query.descending && model.total === model.fileCount) {
-        listScroller.scrollTop = Math.max(0, m.line * ROW_H - listScroller.clientHeight / 2);
-        const r = model.rows.get(m.line);
-        if (r) select(m.line);
-        else renderList();
+      if (m.position !== undefined && m.position < model.total) {
+        goTo(m.position, "center");
       } else {
-        // Filtered views may not contain the line: clear the filters so it can be shown.
-        updateQuery({ ...EMPTY_QUERY });
+        // Not in this view (filtered out): clear the filters, and the answer says where it is then.
+        revealing = true;
         search.value = "";
+        updateQuery({ ...EMPTY_QUERY });
       }
       break;
     case "progress":

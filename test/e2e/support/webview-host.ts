@@ -13,9 +13,9 @@ import type { Page } from "playwright-core";
 import { makeNonce, webviewHtml } from "../../../src/core/webview-protocol/html";
 import { repoRoot } from "../../support/build";
 
-export type ThemeKind = "light" | "dark" | "hc";
+export type ThemeKind = "light" | "dark" | "hc" | "hc-light";
 
-/** A subset of the variables VS Code defines on <html> for its default themes (Light+/Dark+/HC). */
+/** A subset of the variables VS Code defines on <html> for its default themes (Light+/Dark+/HC/HC light). */
 const THEMES: Record<ThemeKind, { bodyClass: string; vars: Record<string, string> }> = {
   light: {
     bodyClass: "vscode-light",
@@ -163,6 +163,64 @@ const THEMES: Record<ThemeKind, { bodyClass: string; vars: Record<string, string
       "charts-purple": "#b180d7",
       "charts-red": "#f14c4c",
       "charts-yellow": "#cca700",
+      "diffEditor-insertedTextBorder": "#33ff2e",
+      "diffEditor-removedTextBorder": "#ff008f",
+    },
+  },
+  "hc-light": {
+    // VS Code gives a high-contrast light page both classes.
+    bodyClass: "vscode-high-contrast vscode-high-contrast-light",
+    vars: {
+      "font-family": "system-ui, 'Segoe UI', Ubuntu, sans-serif",
+      "font-size": "13px",
+      "editor-font-family": "'DejaVu Sans Mono', monospace",
+      foreground: "#292929",
+      "editor-background": "#ffffff",
+      "editor-foreground": "#292929",
+      descriptionForeground: "#292929",
+      "panel-border": "#0f4a85",
+      contrastBorder: "#0f4a85",
+      focusBorder: "#006bbd",
+      "button-background": "#0f4a85",
+      "button-foreground": "#ffffff",
+      "list-activeSelectionBackground": "#ffffff",
+      "list-focusOutline": "#006bbd",
+      "textLink-foreground": "#0f4a85",
+      "editorError-foreground": "#b5200d",
+      "editorWarning-foreground": "#895503",
+      "testing-iconPassed": "#007100",
+      "editorLineNumber-foreground": "#292929",
+      "sideBar-background": "#ffffff",
+      "button-secondaryBackground": "#ffffff",
+      "button-secondaryForeground": "#292929",
+      "button-border": "#0f4a85",
+      "input-background": "#ffffff",
+      "input-foreground": "#292929",
+      "input-border": "#0f4a85",
+      "input-placeholderForeground": "#767676",
+      "dropdown-background": "#ffffff",
+      "dropdown-foreground": "#292929",
+      "dropdown-border": "#0f4a85",
+      "dropdown-listBackground": "#ffffff",
+      "settings-dropdownBackground": "#ffffff",
+      "settings-dropdownForeground": "#292929",
+      "settings-dropdownBorder": "#0f4a85",
+      "settings-dropdownListBorder": "#0f4a85",
+      "settings-textInputBackground": "#ffffff",
+      "settings-textInputForeground": "#292929",
+      "settings-textInputBorder": "#0f4a85",
+      "badge-background": "#0f4a85",
+      "badge-foreground": "#ffffff",
+      "textCodeBlock-background": "#f2f2f2",
+      "diffEditor-insertedTextBorder": "#374e06",
+      "diffEditor-removedTextBorder": "#ad0707",
+      "charts-foreground": "#292929",
+      "charts-blue": "#0f4a85",
+      "charts-orange": "#895503",
+      "charts-green": "#374e06",
+      "charts-purple": "#652d90",
+      "charts-red": "#b5200d",
+      "charts-yellow": "#895503",
     },
   },
 };
@@ -187,7 +245,12 @@ const API_STUB = `
 
 export interface WebviewHost {
   origin: string;
-  url(name: "samples" | "charts", theme: ThemeKind): string;
+  /**
+   * The page for a bundle. `csp: false` serves it without its Content-Security-Policy: only for the tests
+   * that prove the sanitiser alone stops the hostile corpus, and that the execution detectors would see a
+   * payload that ran (canaries). The extension never builds such a page.
+   */
+  url(name: "samples" | "charts", theme: ThemeKind, opts?: { csp?: boolean }): string;
   close(): Promise<void>;
 }
 
@@ -210,8 +273,9 @@ export async function startWebviewHost(): Promise<WebviewHost> {
         let html = webviewHtml({ title: m[1]!, cspSource: origin, nonce, scriptUri: `${origin}/media/${m[1]}.js`, styleUri: `${origin}/media/${m[1]}.css` });
         // VS Code sets its theme variables through the CSSOM (a style attribute would break the CSP).
         const vars = `for (const [k, v] of Object.entries(${JSON.stringify(theme.vars)})) document.documentElement.style.setProperty("--vscode-" + k, v);`;
+        if (u.searchParams.get("csp") === "off") html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\n/, "");
         html = html.replace("</head>", `<script nonce="${nonce}">${API_STUB}\n${vars}</script>\n</head>`)
-          .replace("<body>", `<body class="${theme.bodyClass}" data-vscode-theme-kind="${theme.bodyClass}">`);
+          .replace("<body>", `<body class="${theme.bodyClass}" data-vscode-theme-kind="${theme.bodyClass.split(" ").at(-1)}">`);
         res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
         res.end(html);
         return;
@@ -238,7 +302,7 @@ export async function startWebviewHost(): Promise<WebviewHost> {
   origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return {
     origin,
-    url: (name, theme) => `${origin}/${name}.html?theme=${theme}`,
+    url: (name, theme, opts) => `${origin}/${name}.html?theme=${theme}${opts?.csp === false ? "&csp=off" : ""}`,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

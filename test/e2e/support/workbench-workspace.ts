@@ -13,6 +13,7 @@ import { buildPlan } from "../../../src/core/run/plan";
 import { validateSpecText } from "../../../src/core/spec/validate";
 import { repoRoot } from "../../support/build";
 import { seedLines } from "../../support/run-folder";
+import { standInEnv } from "../../support/stand-ins";
 
 export const KEY_ENV = "AGORA_E2E_API_KEY";
 
@@ -23,7 +24,7 @@ export interface E2eWorkspace {
   historicRunDir: string;
 }
 
-export async function makeWorkspace(openaiBaseUrl: string, opts: { instances?: number } = {}): Promise<E2eWorkspace> {
+export async function makeWorkspace(openaiBaseUrl: string, opts: { instances?: number; sshHost?: Record<string, unknown> } = {}): Promise<E2eWorkspace> {
   const root = mkdtempSync(join(tmpdir(), "agora-wb-ws-"));
   const examples = join(repoRoot, "examples");
   if (existsSync(examples) && readdirSync(examples).length) {
@@ -64,7 +65,8 @@ export async function makeWorkspace(openaiBaseUrl: string, opts: { instances?: n
     JSON.stringify(
       {
         hosts: [
-          { name: "local", kind: "local" },
+          // The stand-in GPU tools first on PATH: the full-pipeline test trains and evaluates with them here.
+          { name: "local", kind: "local", env: { PATH: standInEnv().PATH!, AGORA_STANDIN_SLEEP_MS: "10" } },
           { name: "gpu-box", kind: "ssh", host: "127.0.0.1", port: 2299, user: "agora" },
           { name: "cluster", kind: "slurm", via: "gpu-box", partition: "gpu", gpusPerJob: 2 },
         ],
@@ -73,7 +75,10 @@ export async function makeWorkspace(openaiBaseUrl: string, opts: { instances?: n
       2,
     ),
   );
-  writeFileSync(join(root, "agora.hosts.json"), JSON.stringify({ hosts: [{ name: "local", kind: "local" }, { name: "gpu-box", kind: "ssh", host: "127.0.0.1", port: 2299, user: "agora" }, { name: "cluster", kind: "slurm", via: "gpu-box", partition: "gpu", gpusPerJob: 2 }] }, null, 2));
+  // The workspace root's hosts file (the Hosts view's): with a real SSH host (the test sshd) when given.
+  const rootHosts = [{ name: "local", kind: "local" }, { name: "gpu-box", kind: "ssh", host: "127.0.0.1", port: 2299, user: "agora" }, { name: "cluster", kind: "slurm", via: "gpu-box", partition: "gpu", gpusPerJob: 2 }];
+  if (opts.sshHost) rootHosts.push(opts.sshHost as (typeof rootHosts)[number]);
+  writeFileSync(join(root, "agora.hosts.json"), JSON.stringify({ hosts: rootHosts }, null, 2));
 
   // A finished run of math.response_generation by alpha, with scores, as the pipeline would leave it.
   const v = await validateSpecText(specText, { fs: nodeSpecFs, specPath });

@@ -3,6 +3,7 @@
  * and single-node Slurm with fake GPU gres. Fault tests drop the SSH link mid-job and reattach.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -151,6 +152,22 @@ describe("hosts: ssh (real sshd on 127.0.0.1)", function () {
     assert.deepEqual(checkKnownHosts(readFileSync(kh, "utf8"), "127.0.0.1", services.sshPort, err.key), { kind: "trusted" });
     assert.equal((await h.exec("echo ok")).stdout, "ok\n");
     await h.close();
+  });
+
+  it("authenticates with keys from an SSH agent (no key file)", async () => {
+    const sock = join(dir, "agent.sock");
+    const agent = spawnSync("ssh-agent", ["-a", sock], { encoding: "utf8" });
+    assert.equal(agent.status, 0, agent.stderr);
+    const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1]);
+    try {
+      const add = spawnSync("ssh-add", [services.sshKey], { encoding: "utf8", env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      assert.equal(add.status, 0, add.stderr);
+      const h = new SshHost({ name: "via-agent", host: "127.0.0.1", port: services.sshPort, user: services.sshUser, knownHostsFile: services.knownHosts, agent: sock });
+      assert.equal((await h.exec("echo agent-ok")).stdout, "agent-ok\n");
+      await h.close();
+    } finally {
+      if (agentPid) process.kill(agentPid, "SIGTERM");
+    }
   });
 
   it("connects through a jump host", async () => {

@@ -331,29 +331,37 @@ describe("pipeline: Slurm (single node, fake GPU gres)", function () {
   let server: LlmTestServer;
   let ws: PipelineWorkspace;
   const work = mkdtempSync(join(tmpdir(), "agora-slurm-work-"));
+  let arenaHard: string;
 
   before(async function () {
     const s = ensureServices();
     if (!s?.slurm) this.skip();
     services = s!;
     server = await startLlmTestServer({ apiKey: TEST_KEY });
+    arenaHard = copyArenaHard();
     ws = makePipelineWorkspace({
       baseUrl: server.openaiBaseUrl,
       settings: [{ domain: "instruction_following", method: "quality_enhancement", seed: { file: "seed.jsonl" }, instances: 6 }],
       student: { host: "cluster", training: { recipe: "axolotl" } },
       evaluation: { host: "cluster" },
-      standIns: { arenaHardDir: copyArenaHard() },
+      standIns: { arenaHardDir: arenaHard },
       extraEnv: { SLURM_CONF: services.slurmConf },
     });
-    ws.writeHosts([{ name: "local", kind: "local" }, { name: "cluster", kind: "slurm", partition: "debug", gpusPerJob: 1, time: "0:10:00", memory: "200M", workDir: work }]);
   });
+  const slurmHost = { name: "cluster", kind: "slurm", partition: "debug", gpusPerJob: 1, time: "0:10:00", memory: "200M", workDir: work };
   after(async () => {
     await server?.close();
     if (ws) rmSync(ws.dir, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("submits train and evaluate jobs with sbatch (gres GPUs), follows them and scores AlpacaEval and Arena-Hard", async () => {
+  it("through an SSH login node: sbatch with gres GPUs, follows the jobs, scores AlpacaEval and Arena-Hard", async () => {
+    // sbatch runs on the login node (the test sshd), so the job's environment comes from the hosts file.
+    ws.writeHosts([
+      { name: "local", kind: "local" },
+      { name: "login", kind: "ssh", host: "127.0.0.1", port: services.sshPort, user: services.sshUser, identityFile: services.sshKey, knownHostsFile: services.knownHosts },
+      { ...slurmHost, via: "login", env: { SLURM_CONF: services.slurmConf, PATH: REMOTE_PATH, ARENA_HARD_DIR: arenaHard, AGORA_STANDIN_SLEEP_MS: "10" } },
+    ]);
     const r = await ws.agora("run", "exp.agora.json", "--stages", "all", "--json");
     const runDir = runDirFrom(r.stdout);
     assert.equal(r.code, 0, `${r.stderr}\n${JSON.stringify(ws.events(runDir).filter((e) => e.type === "stage.finished" && !e.ok))}`);
@@ -362,12 +370,16 @@ describe("pipeline: Slurm (single node, fake GPU gres)", function () {
     assert.match(train.handle?.jobId ?? "", /^\d+$/);
     assert.match(readFileSync(join(train.remoteDir!, "job.sh"), "utf8"), /#SBATCH --gres=gpu:1\n/);
     assert.ok(ws.events(runDir).some((e) => e.type === "stage.started" && e.task === "evaluate/reference/arenahard" && /^\d+$/.test(e.jobId ?? "")));
+    // Result files came back through the login node.
+    assert.ok(existsSync(join(runDir, "stages/evaluate/reference/arenahard/results")), "Arena-Hard results copied back");
+    assert.ok(filesUnder(join(runDir, "stages/evaluate/base/alpacaeval2/results")).some((f) => f.endsWith("leaderboard.csv")));
     const s = scores(runDir);
     assert.deepEqual(Object.keys(s.reference).sort(), ["alpacaeval2", "arenahard"]);
     assertPgr50(runDir, "local-llm", "quality_enhancement", "instruction_following");
   });
 
-  it("cancel scancels the run's Slurm jobs", async () => {
+  it("on this machine: cancel scancels the run's Slurm jobs", async () => {
+    ws.writeHosts([{ name: "local", kind: "local" }, slurmHost]);
     ws.env.AGORA_STANDIN_SLEEP_MS = "5000";
     const r = await ws.agora("run", "exp.agora.json", "--stages", "all", "--detach", "--json");
     const { runDir } = JSON.parse(r.stdout) as { runDir: string };

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLineIndex } from "../../../src/core/samples/line-index";
 import { SampleFile } from "../../../src/core/samples/sample-file";
-import { SamplesController } from "../../../src/core/samples/controller";
+import { positionOf, SamplesController } from "../../../src/core/samples/controller";
 import { EMPTY_QUERY, type SamplesHostMessage } from "../../../src/core/webview-protocol/samples";
 import { wordDiff } from "../../../src/core/samples/word-diff";
 import { writeHostileCorpus, writeItems } from "../../support/samples-fixtures";
@@ -82,6 +82,9 @@ describe("samples engine (core/samples)", () => {
     assert.deepEqual(Array.from((await sf.query({ ...EMPTY_QUERY, text: "zoë" })).lines), [0, 1, 3]);
     assert.deepEqual(Array.from((await sf.query({ ...EMPTY_QUERY, text: '"hello"' })).lines), [0]);
     assert.deepEqual(Array.from((await sf.query({ ...EMPTY_QUERY, text: "instruction" })).lines), [2], "a key name matches only where it is a value");
+    // An ASCII needle is matched bytewise: after multi-byte characters on the same and earlier lines.
+    assert.deepEqual(Array.from((await sf.query({ ...EMPTY_QUERY, text: "AGAIN" })).lines), [1]);
+    assert.deepEqual(Array.from((await sf.query({ ...EMPTY_QUERY, text: "escaped" })).lines), [3]);
   });
 
   it("survives the hostile corpus: 1 MB lines, invalid UTF-8, broken JSON, non-objects", async () => {
@@ -99,6 +102,31 @@ describe("samples engine (core/samples)", () => {
     assert.ok((facets.statuses.unparsable ?? 0) >= 2);
     const none = await sf.query({ ...EMPTY_QUERY, statuses: ["valid", "invalid", "duplicate", "failed", "unparsable"] });
     assert.equal(none.lines.length, n - 1, "every line but the blank one is listed");
+    // A "__proto__" key stays data in the detail: the copy's prototype is untouched.
+    const proto = details.find((d) => d?.item?.id === "proto")!;
+    assert.equal(Object.getPrototypeOf(proto.item), Object.prototype);
+    assert.ok(Object.prototype.hasOwnProperty.call(proto.item, "__proto__"));
+    assert.equal(proto.item!.status, "invalid");
+  });
+
+  it("never sends a huge line whole: names cut in rows and facets, the detail within a total budget", async () => {
+    const f = join(dir, "huge.jsonl");
+    const big: Record<string, unknown> = { id: "h", generator: "g".repeat(1_000_000), setting: "s".repeat(5000), status: "valid" };
+    for (let i = 0; i < 12; i++) big[`field${i}`] = String(i).repeat(150_000);
+    writeFileSync(f, `${JSON.stringify(big)}\n${JSON.stringify({ id: "small", instruction: "ok" })}\n`);
+    const sf = await SampleFile.open(f);
+    const [row] = await sf.rows([0]);
+    assert.ok(row!.generator.length <= 200 && row!.setting.length <= 200);
+    assert.ok(JSON.stringify(row).length < 2000, "a row stays small");
+    const facets = await sf.facets();
+    assert.ok(facets.generators.every((g) => g.value.length <= 200));
+    // Filtering by the (cut) name the facets offer finds the line.
+    assert.deepEqual(Array.from((await sf.query({ ...EMPTY_QUERY, generators: [facets.generators.find((g) => g.value.startsWith("g"))!.value] })).lines), [0]);
+    const d = (await sf.detail(0))!;
+    assert.equal(d.truncated, true);
+    const chars = JSON.stringify(d.item).length;
+    assert.ok(chars < 1_100_000, `detail of ${chars} characters for a ${d.bytes}-byte line`);
+    assert.ok(d.bytes > 2_500_000);
   });
 
   it("exports the filtered view as JSONL, byte for byte", async () => {
@@ -144,6 +172,69 @@ describe("samples engine (core/samples)", () => {
     assert.ok(sent.some((m) => m.type === "detail" && m.detail.line === 3));
     assert.equal(logs.filter((l) => l.includes("malformed")).length, 2);
     c.dispose();
+  });
+
+  it("locates the selection in every view, and tells a reveal where its line is", async () => {
+    const f = join(dir, "loc.jsonl");
+    writeItems(f, 400);
+    const sent: SamplesHostMessage[] = [];
+    const c = new SamplesController(await SampleFile.open(f), (m) => {
+      sent.push(m);
+      return Promise.resolve(true);
+    });
+    // A reveal before the page is ready goes with its init.
+    c.reveal(123);
+    assert.equal(sent.length, 0);
+    await c.handle({ type: "ready" });
+    const init = sent.find((m) => m.type === "init");
+    assert.ok(init?.type === "init" && init.revealLine === 123);
+    const lastView = (): Extract<SamplesHostMessage, { type: "view" }> => sent.filter((m) => m.type === "view").at(-1) as Extract<SamplesHostMessage, { type: "view" }>;
+    await c.handle({ type: "query", requestId: 1, query: EMPTY_QUERY, locate: 123 });
+    assert.equal(lastView().located, 123);
+    // Only invalid items (i % 17 === 5): line 107 is the 7th of them; line 123 is not one.
+    await c.handle({ type: "query", requestId: 2, query: { ...EMPTY_QUERY, statuses: ["invalid"] }, locate: 107 });
+    assert.equal(lastView().located, 6);
+    await c.handle({ type: "query", requestId: 3, query: { ...EMPTY_QUERY, statuses: ["invalid"] }, locate: 123 });
+    assert.equal(lastView().located, undefined);
+    c.reveal(311); // 311 % 17 === 5: in this view
+    c.reveal(310); // not in it
+    const reveals = sent.filter((m) => m.type === "reveal");
+    assert.deepEqual(reveals.slice(-2), [{ type: "reveal", line: 311, position: 18 }, { type: "reveal", line: 310 }]);
+    // Sorted by cost: found by a scan, wherever the sort put it.
+    await c.handle({ type: "query", requestId: 4, query: { ...EMPTY_QUERY, sort: "cost", descending: true }, locate: 200 });
+    const v = lastView();
+    const sf = await SampleFile.open(f);
+    const lines = (await sf.query({ ...EMPTY_QUERY, sort: "cost", descending: true })).lines;
+    assert.equal(lines[v.located!], 200);
+    c.dispose();
+  });
+
+  it("a file that grows (a running generation) is re-indexed and the page told to query again", async () => {
+    const f = join(dir, "grow.jsonl");
+    writeItems(f, 10);
+    const sent: SamplesHostMessage[] = [];
+    const c = new SamplesController(await SampleFile.open(f), (m) => void sent.push(m));
+    await c.handle({ type: "ready" });
+    await c.handle({ type: "query", requestId: 1, query: EMPTY_QUERY });
+    appendFileSync(f, `${JSON.stringify({ id: "late", status: "valid", instruction: "appended while open" })}\n`);
+    utimesSync(f, new Date(), new Date(Date.now() + 5000));
+    await c.fileChanged();
+    const inits = sent.filter((m) => m.type === "init");
+    assert.equal(inits.length, 2);
+    assert.ok(inits[1]!.type === "init" && inits[1]!.file.count === 11);
+    await c.handle({ type: "query", requestId: 2, query: { ...EMPTY_QUERY, text: "appended while open" }, locate: 10 });
+    const v = sent.filter((m) => m.type === "view").at(-1)!;
+    assert.ok(v.type === "view" && v.total === 1 && v.located === 0);
+    c.dispose();
+  });
+
+  it("positionOf: binary search in file order (both directions), scan otherwise", () => {
+    const asc = Uint32Array.from([2, 5, 9, 14, 20]);
+    assert.deepEqual([2, 5, 9, 14, 20, 3, 0, 99].map((l) => positionOf(asc, l, { sort: "line", descending: false })), [0, 1, 2, 3, 4, undefined, undefined, undefined]);
+    const desc = Uint32Array.from([20, 14, 9, 5, 2]);
+    assert.deepEqual([20, 14, 9, 5, 2, 10].map((l) => positionOf(desc, l, { sort: "line", descending: true })), [0, 1, 2, 3, 4, undefined]);
+    assert.equal(positionOf(Uint32Array.from([7, 3, 9]), 9, { sort: "cost", descending: false }), 2);
+    assert.equal(positionOf(new Uint32Array(0), 1, { sort: "line", descending: false }), undefined);
   });
 
   it("pages any window of the file: rows for arbitrary, non-adjacent lines and the last line", async () => {
