@@ -3,38 +3,22 @@
  * "AgoraBench: Validate Experiment Specs" from the palette, see the result, open a spec.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../support/build";
-import { buildProductionExtension, findCodeServer, Workbench } from "./support/workbench";
+import { uiSuite } from "./support/workbench";
 
 describe("real VS Code: foundation (UI)", function () {
   this.timeout(300_000);
-  const install = findCodeServer();
-  const tmp = mkdtempSync(join(tmpdir(), "agora-foundation-"));
-  let wb: Workbench | undefined;
-  let extensionBundle = "";
-
-  before(() => {
-    if (!install) throw new Error("No VS Code build: run `node scripts/e2e/vscode-setup.mjs` (npm test does).");
-    execFileSync(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { cwd: repoRoot, stdio: "ignore" });
-    extensionBundle = buildProductionExtension(tmp);
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed" && wb?.page) await wb.screenshot(`failed-foundation-${this.currentTest.title.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
-    await wb?.stop();
-    wb = undefined;
-  });
-  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const suite = uiSuite("foundation");
+  const tmp = suite.tmp;
 
   it("validates the examples from the command palette and shows a spec with its own language", async () => {
     // A copy, so the test never writes into the repository's examples/.
     const workspace = join(tmp, "examples");
     cpSync(join(repoRoot, "examples"), workspace, { recursive: true });
-    wb = new Workbench(install!);
-    const page = await wb.start({ workspace, extensionBundle });
+    const wb = suite.open();
+    const page = await wb.start({ workspace, extensionBundle: suite.extensionBundle() });
     await wb.runCommand("AgoraBench: Validate Experiment Specs");
     const toast = await wb.notification(/AgoraBench: \d+ specs? valid/, 60_000);
     assert.match(toast, /AgoraBench: 10 specs valid/);
@@ -56,8 +40,8 @@ describe("real VS Code: foundation (UI)", function () {
     const workspace = join(tmp, "broken");
     cpSync(join(repoRoot, "examples"), workspace, { recursive: true });
     writeFileSync(join(workspace, "experiments", "broken.agora.json"), '{ "name": "broken", "generators": [], "settings": [] }\n');
-    wb = new Workbench(install!);
-    const page = await wb.start({ workspace, extensionBundle });
+    const wb = suite.open();
+    const page = await wb.start({ workspace, extensionBundle: suite.extensionBundle() });
     await wb.runCommand("AgoraBench: Validate Experiment Specs");
     await wb.notification(/AgoraBench: 10 specs valid, 1 with errors/, 60_000);
     await page.locator(".notifications-toasts .notification-toast .monaco-button", { hasText: "Show Problems" }).first().click();

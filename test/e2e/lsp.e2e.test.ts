@@ -8,12 +8,10 @@
  * (e2e-lsp-squiggle.png, e2e-lsp-completion.png).
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, cpSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../support/build";
-import { buildProductionExtension, findCodeServer, Workbench } from "./support/workbench";
+import { uiSuite } from "./support/workbench";
 
 const SPEC = `{
   "name": "LSP e2e",
@@ -35,30 +33,16 @@ const SPEC = `{
 
 describe("real VS Code: spec language server (UI)", function () {
   this.timeout(300_000);
-  const install = findCodeServer();
-  const tmp = mkdtempSync(join(tmpdir(), "agora-lsp-e2e-"));
-  let wb: Workbench | undefined;
-  let extensionBundle = "";
-
-  before(() => {
-    if (!install) throw new Error("No VS Code build: run `node scripts/e2e/vscode-setup.mjs` (npm test does).");
-    execFileSync(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { cwd: repoRoot, stdio: "ignore" });
-    extensionBundle = buildProductionExtension(tmp);
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed" && wb?.page) await wb.screenshot(`failed-lsp-${this.currentTest.title.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
-    await wb?.stop();
-    wb = undefined;
-  });
-  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const suite = uiSuite("lsp");
+  const tmp = suite.tmp;
 
   it("shows a squiggle, code lenses and model-id completion in an *.agora.json file", async () => {
     // A copy of examples/, so the test never writes into the repository.
     const workspace = join(tmp, "examples");
     cpSync(join(repoRoot, "examples"), workspace, { recursive: true });
     writeFileSync(join(workspace, "experiments", "lsp-e2e.agora.json"), SPEC);
-    wb = new Workbench(install!);
-    const page = await wb.start({ workspace, extensionBundle, settings: { "editor.codeLens": true, "editor.hover.delay": 100 } });
+    const wb = suite.open();
+    const page = await wb.start({ workspace, extensionBundle: suite.extensionBundle(), settings: { "editor.codeLens": true, "editor.hover.delay": 100 } });
 
     // Quick Open the spec; VS Code gives it our language id.
     await page.keyboard.press("Escape");

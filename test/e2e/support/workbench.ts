@@ -4,7 +4,7 @@
  * way a user gets it: its packaged files copied into the server's extensions folder. Every server gets its
  * own config, user-data and extensions folder, is started with setsid and killed by process group.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { buildSync } from "esbuild";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -372,4 +372,28 @@ export class Workbench {
     }
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The hooks every UI suite needs, registered in the calling `describe`: a scratch folder, the production
+ * extension built once, a screenshot of the page when a test fails, and the workbench stopped after each
+ * test. `open()` makes the test's workbench.
+ */
+export function uiSuite(prefix: string): { tmp: string; open(): Workbench; extensionBundle(): string } {
+  const install = findCodeServer();
+  const tmp = mkdtempSync(join(tmpdir(), `agora-${prefix}-`));
+  let wb: Workbench | undefined;
+  let bundle = "";
+  before(() => {
+    if (!install) throw new Error("No VS Code build: run `node scripts/e2e/vscode-setup.mjs` (npm test does).");
+    execFileSync(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { cwd: repoRoot, stdio: "ignore" });
+    bundle = buildProductionExtension(tmp);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && wb?.page) await wb.screenshot(`failed-${prefix}-${this.currentTest.title.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
+    await wb?.stop();
+    wb = undefined;
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+  return { tmp, open: () => (wb = new Workbench(install!)), extensionBundle: () => bundle };
 }
