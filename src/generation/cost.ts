@@ -4,9 +4,16 @@ import type { GeneratorSpec } from "../core/spec/model";
 
 export { costOf, PRICE_TABLE_DATE };
 
+const prices = new WeakMap<GeneratorSpec, ModelPrice | null>();
+
+/** The generator's price; looked up once per generator (it is read for every item). */
 export function priceFor(g: GeneratorSpec): ModelPrice | undefined {
-  if (g.price) return { ...g.price, source: "spec override (generators[].price)" };
-  return lookupPrice(g.model);
+  let p = prices.get(g);
+  if (p === undefined) {
+    p = g.price ? { ...g.price, source: "spec override (generators[].price)" } : (lookupPrice(g.model) ?? null);
+    prices.set(g, p);
+  }
+  return p ?? undefined;
 }
 
 /** Characters per token for estimates before a request (usage from the API replaces it afterwards). */

@@ -63,14 +63,30 @@ export interface Job {
 export class StageControl {
   pausedReason?: string;
   readonly stopCtl = new AbortController();
+  /**
+   * The caller's signal (SIGTERM, Stop) as one the requests in flight may listen on: each attempt adds a
+   * listener, and a concurrency of 32 would otherwise trip Node's leak warning on the caller's signal.
+   * Unlike `stopCtl` it does not fire on a pause: requests already sent finish and are stored.
+   */
+  readonly callerCtl = new AbortController();
   constructor(
     readonly opts: GenerateStageOptions,
     readonly budget: Budget,
   ) {
-    // Every waiting request listens on this signal; hundreds at once is normal, not a leak.
-    setMaxListeners(0, this.stopCtl.signal);
-    opts.signal?.addEventListener("abort", () => this.stopCtl.abort(), { once: true });
-    if (opts.signal?.aborted) this.stopCtl.abort();
+    // Every waiting request listens on these signals; hundreds at once is normal, not a leak.
+    setMaxListeners(0, this.stopCtl.signal, this.callerCtl.signal);
+    opts.signal?.addEventListener(
+      "abort",
+      () => {
+        this.callerCtl.abort();
+        this.stopCtl.abort();
+      },
+      { once: true },
+    );
+    if (opts.signal?.aborted) {
+      this.callerCtl.abort();
+      this.stopCtl.abort();
+    }
   }
   get stopped(): boolean {
     return this.stopCtl.signal.aborted;
@@ -116,7 +132,11 @@ export async function openJobs(opts: Pick<GenerateStageOptions, "runDir" | "plan
   return jobs;
 }
 
-/** Turns a response (or a final failure) into the stored record: parse, validate, dedup, cost. */
+/**
+ * Turns a response (or a final failure) into the stored record: parse, validate, dedup, cost. The record
+ * is built field by field in the stored key order (no spread copies of a base object): it runs for every
+ * item, and its garbage counts.
+ */
 export function buildRecord(
   job: Job,
   item: PlannedItem,
@@ -127,8 +147,7 @@ export function buildRecord(
   const { ctx, generator } = job;
   const { setting, seeds } = ctx;
   const seed = item.seedIndex !== null ? seeds[item.seedIndex] : undefined;
-  const config = seed?.config ?? (item.demonstrationIndices?.length ? seeds[item.demonstrationIndices[0]!]!.config : ctx.defaultConfig);
-  const base = {
+  const rec: Record<string, unknown> = {
     id: item.id,
     setting: setting.id,
     domain: setting.domain,
@@ -137,44 +156,44 @@ export function buildRecord(
     model: generator.model,
     index: item.index,
     seedIndex: item.seedIndex,
-    ...(item.demonstrationIndices ? { demonstrationIndices: item.demonstrationIndices } : {}),
-    config,
-    ...(setting.method === "quality_enhancement" && seed ? { original: { instruction: seed.instruction, response: seed.response } } : {}),
-    promptHash: ph,
-    latencyMs: Math.round(meta.latencyMs),
-    attempts: Math.max(1, meta.attempts),
-    createdAt: new Date().toISOString(),
   };
+  if (item.demonstrationIndices) rec.demonstrationIndices = item.demonstrationIndices;
+  rec.config = seed?.config ?? (item.demonstrationIndices?.length ? seeds[item.demonstrationIndices[0]!]!.config : ctx.defaultConfig);
+  if (setting.method === "quality_enhancement" && seed) rec.original = { instruction: seed.instruction, response: seed.response };
+  rec.promptHash = ph;
+  rec.latencyMs = Math.round(meta.latencyMs);
+  rec.attempts = Math.max(1, meta.attempts);
+  rec.createdAt = new Date().toISOString();
   if ("error" in outcome) {
-    return { ...base, status: "failed", reason: outcome.error, instruction: seed?.instruction ?? "", response: "", usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0 };
+    rec.status = "failed";
+    rec.reason = outcome.error;
+    rec.instruction = seed?.instruction ?? "";
+    rec.response = "";
+    rec.usage = { inputTokens: 0, outputTokens: 0 };
+    rec.costUsd = 0;
+    return rec as unknown as GeneratedItem;
   }
   const r = outcome.result;
   const price = priceFor(generator);
-  const usage = { inputTokens: r.inputTokens, outputTokens: r.outputTokens, ...(r.cachedInputTokens ? { cachedInputTokens: r.cachedInputTokens } : {}) };
-  const costUsd = price ? costOf(price, usage, outcome.batch) : 0;
+  const usage: GeneratedItem["usage"] = { inputTokens: r.inputTokens, outputTokens: r.outputTokens };
+  if (r.cachedInputTokens) usage.cachedInputTokens = r.cachedInputTokens;
   const parsed = parseOutput(setting.domain, setting.method, r.text, { seedInstruction: seed?.instruction, truncated: r.truncated });
-  let status: GeneratedItem["status"] = parsed.ok ? "valid" : "invalid";
-  let reason = parsed.ok ? undefined : parsed.reason;
   if (parsed.ok) {
-    const text = dedupText(setting.method, parsed.instruction, parsed.response);
-    const dup = job.dedup.check(text);
-    if (dup) {
-      status = "duplicate";
-      reason = `${dup.kind} duplicate of item ${dup.of}`;
-    } else job.dedup.add(item.id, text);
+    const dup = job.dedup.checkAndAdd(item.id, dedupText(setting.method, parsed.instruction, parsed.response));
+    rec.status = dup ? "duplicate" : "valid";
+    if (dup) rec.reason = `${dup.kind} duplicate of item ${dup.of}`;
+  } else {
+    rec.status = "invalid";
+    rec.reason = parsed.reason;
   }
-  return {
-    ...base,
-    status,
-    ...(reason ? { reason } : {}),
-    instruction: parsed.instruction,
-    response: parsed.response,
-    raw: r.text,
-    usage,
-    costUsd,
-    ...(outcome.batch ? { batch: true } : {}),
-    ...(r.usageEstimated ? { usageEstimated: true } : {}),
-  };
+  rec.instruction = parsed.instruction;
+  rec.response = parsed.response;
+  rec.raw = r.text;
+  rec.usage = usage;
+  rec.costUsd = price ? costOf(price, usage, outcome.batch) : 0;
+  if (outcome.batch) rec.batch = true;
+  if (r.usageEstimated) rec.usageEstimated = true;
+  return rec as unknown as GeneratedItem;
 }
 
 /** Progress reporting per job, throttled; throughput over a sliding window of samples. */
@@ -309,10 +328,10 @@ async function runOnlineJob(job: Job, rt: GeneratorRuntime, control: StageContro
           idempotencyKey: `agora-${item.id}`,
           stream: opts.stream ?? true,
           timeoutMs: limits.timeoutSeconds * 1000,
-          signal: opts.signal,
+          signal: opts.signal ? control.callerCtl.signal : undefined,
         });
         permit.release(result.inputTokens + result.outputTokens);
-        rt.scheduler.noteRateInfo(result.rate);
+        rt.scheduler.noteRateInfo(result.rate, permit);
         rt.scheduler.noteSuccess();
         rt.breaker.success();
         rt.meanOutput = rt.meanOutput * 0.95 + result.outputTokens * 0.05;
@@ -329,8 +348,8 @@ async function runOnlineJob(job: Job, rt: GeneratorRuntime, control: StageContro
         if (pe.kind === "rate_limit") {
           attempts--; // 429s are paced by the scheduler, not counted as failures; bounded separately
           rateLimited++;
-          const wait = rt.scheduler.noteRateLimited(pe.retryAfterMs);
-          rt.scheduler.noteRateInfo(pe.rate);
+          const wait = rt.scheduler.noteRateLimited(pe.retryAfterMs, permit);
+          rt.scheduler.noteRateInfo(pe.rate, permit);
           if (clock.now() - rt.lastRateEvent > 1000) {
             rt.lastRateEvent = clock.now();
             opts.events.emit({ type: "rate-limited", stage: "generate", setting: ctx.setting.id, generator: generator.id, retryAfterMs: wait, message: pe.message });

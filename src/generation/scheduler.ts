@@ -1,8 +1,9 @@
 /**
  * Request scheduling for one generator: a concurrency limit, token buckets for requests/min and
- * tokens/min (from the spec's `limits`), a shared cooldown after a 429 (`retry-after`, rate-limit
- * headers), additive-increase / multiplicative-decrease of the request rate when the provider's real
- * limit is below the configured one, bounded exponential backoff with jitter, and a circuit breaker.
+ * tokens/min (from the spec's `limits`), a shared cooldown after a 429 (`retry-after`), buckets kept no
+ * more optimistic than the provider's rate-limit headers, additive-increase / multiplicative-decrease of
+ * the request rate when the provider's real limit is below the configured one, bounded exponential
+ * backoff with jitter, and a circuit breaker.
  *
  * Time comes from a Clock so unit tests drive every decision with a virtual clock.
  */
@@ -56,6 +57,11 @@ export class TokenBucket {
     this.refill(now);
     this.tokens -= n;
   }
+  /** Tokens now (negative while in debt). */
+  level(now: number): number {
+    this.refill(now);
+    return this.tokens;
+  }
   /** Corrects an estimate afterwards: positive `n` takes more, negative gives back. The balance may go negative (debt). */
   adjust(n: number): void {
     this.tokens = Math.min(this.capacity, this.tokens - n);
@@ -82,6 +88,11 @@ export interface SchedulerLimits {
 export interface Permit {
   /** Reports the tokens the request really used (its estimate was taken at acquire). */
   release(actualTokens?: number): void;
+  /** When the request was let through (clock time). */
+  readonly sentAt: number;
+  /** The request and token buckets' levels right after this request took its share. */
+  readonly requestsLeft: number;
+  readonly tokensLeft: number;
 }
 
 interface Waiter {
@@ -114,6 +125,8 @@ export class Scheduler {
   private cooldownUntil = 0;
   /** Fraction of the configured request rate in use (AIMD on 429s). */
   rateFactor = 1;
+  /** When the rate was last cut: 429s for requests sent before it belong to the episode already answered. */
+  private lastDecreaseAt = -Infinity;
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   stats = { acquired: 0, rateLimited: 0, maxInFlight: 0 };
@@ -185,6 +198,9 @@ export class Scheduler {
       let released = false;
       const estimate = head.tokens;
       head.resolve({
+        sentAt: now,
+        requestsLeft: this.rpm.level(now),
+        tokensLeft: this.tpm.level(now),
         release: (actual?: number) => {
           if (released) return;
           released = true;
@@ -212,14 +228,24 @@ export class Scheduler {
     this.rpm.setRate(rpm / 60_000, burst(rpm), now);
   }
 
-  /** A 429: everyone waits for `retry-after` (bounded), and the request rate backs off multiplicatively. */
-  noteRateLimited(retryAfterMs: number | undefined): number {
+  /**
+   * A 429: everyone waits for `retry-after` (bounded), and the request rate backs off multiplicatively —
+   * once per congestion episode. The requests in flight when the limit was hit all come back 429 within
+   * moments of each other; cutting the rate by 10% for each of them (as for independent signals) sent it
+   * to a fraction of the limit after one burst. So a 429 only cuts the rate when its request was sent
+   * after the last cut, i.e. at the already reduced rate (TCP's once-per-window rule). Without a permit
+   * (no send time known) every 429 counts.
+   */
+  noteRateLimited(retryAfterMs: number | undefined, permit?: Pick<Permit, "sentAt">): number {
     const now = this.clock.now();
     this.stats.rateLimited++;
     const wait = Math.min(this.maxRetryAfterMs, retryAfterMs ?? 1000);
     this.cooldownUntil = Math.max(this.cooldownUntil, now + wait);
-    this.rateFactor = Math.max(0.05, this.rateFactor * 0.9);
-    this.applyRate(now);
+    if (!permit || permit.sentAt >= this.lastDecreaseAt) {
+      this.rateFactor = Math.max(0.05, this.rateFactor * 0.9);
+      this.lastDecreaseAt = now;
+      this.applyRate(now);
+    }
     this.rpm.drain(now);
     this.pump();
     return wait;
@@ -233,14 +259,28 @@ export class Scheduler {
     }
   }
 
-  /** Rate-limit headers: when the provider says nothing is left, wait for its reset instead of provoking a 429. */
-  noteRateInfo(info: RateInfo): void {
+  /**
+   * Rate-limit headers: how many requests (tokens) the provider had left right after admitting the
+   * request of `permit`. Providers replenish continuously (a token bucket: `reset` is when the bucket is
+   * full again, not when the next request fits), so "0 left" means the next request fits one interval
+   * later — which our own bucket already enforces — and is no reason to stop until `reset`: waiting for it
+   * on every such response held a rate-limited run to a fraction of its ceiling. What the headers do say
+   * is how much burst the provider has: when our bucket, at the moment that request was sent, held more
+   * than the provider reported (+1 for the provider's rounding down), the excess is taken off ours, so a
+   * provider that is fuller-booked than we think (a shared key, a smaller burst) is not run into.
+   * Without a permit the comparison is with our bucket now.
+   */
+  noteRateInfo(info: RateInfo, permit?: Pick<Permit, "requestsLeft" | "tokensLeft">): void {
     const now = this.clock.now();
-    if (info.remainingRequests === 0 && info.resetRequestsMs !== undefined) {
-      this.cooldownUntil = Math.max(this.cooldownUntil, now + Math.min(this.maxRetryAfterMs, info.resetRequestsMs));
+    if (info.remainingRequests !== undefined) {
+      const ours = permit?.requestsLeft ?? this.rpm.level(now);
+      const excess = ours - (info.remainingRequests + 1);
+      if (excess > 0) this.rpm.adjust(excess);
     }
-    if (info.remainingTokens === 0 && info.resetTokensMs !== undefined) {
-      this.cooldownUntil = Math.max(this.cooldownUntil, now + Math.min(this.maxRetryAfterMs, info.resetTokensMs));
+    if (info.remainingTokens !== undefined) {
+      const ours = permit?.tokensLeft ?? this.tpm.level(now);
+      const excess = ours - info.remainingTokens;
+      if (excess > 0) this.tpm.adjust(excess);
     }
   }
 

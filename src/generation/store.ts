@@ -6,13 +6,15 @@
  *   appending, so the next record starts on its own line.
  * - The last record of an id wins. Ids with a paid result (valid / invalid / duplicate) are never
  *   requested again; ids whose last record is `failed` (no usable response, nothing paid) are retried.
- * - Opening streams the file line by line: memory holds ids and counters, not the records.
+ * - Opening streams the file line by line: memory holds ids and counters, not the records. The ids are
+ *   kept in compact typed-array sets (./idset), so that memory stays a few MB at 100K items.
  */
 import { closeSync, createReadStream, existsSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { dataFile, RUN_FILES } from "../core/run/layout";
 import type { GeneratedItem, ItemStatus } from "../core/run/record";
+import { IdSet } from "./idset";
 
 export interface StoreCounts {
   valid: number;
@@ -50,9 +52,9 @@ function lastNewlineEnd(fd: number, size: number): number {
 
 export class ItemStore {
   /** Ids with a paid, final record. */
-  private readonly done = new Set<string>();
+  private readonly done = new IdSet();
   /** Ids whose last record is `failed`. */
-  private readonly failedIds = new Set<string>();
+  private readonly failedIds = new IdSet(16);
   readonly counts = emptyCounts();
   private fd: number;
 
@@ -104,17 +106,13 @@ export class ItemStore {
   private account(rec: GeneratedItem): void {
     const c = this.counts;
     if (this.done.has(rec.id)) return; // a second paid record of an id never counts twice
-    if (this.failedIds.has(rec.id)) {
-      this.failedIds.delete(rec.id);
-      c.failed--;
-    }
+    if (this.failedIds.delete(rec.id)) c.failed--;
     c.costUsd += rec.costUsd ?? 0;
     c.inputTokens += rec.usage?.inputTokens ?? 0;
     c.outputTokens += rec.usage?.outputTokens ?? 0;
     const s: ItemStatus = rec.status;
     if (s === "failed") {
-      this.failedIds.add(rec.id);
-      c.failed++;
+      if (this.failedIds.add(rec.id)) c.failed++;
       return;
     }
     this.done.add(rec.id);
@@ -143,7 +141,7 @@ export class ItemStore {
 
 /** `prompts.jsonl`: each rendered prompt once per process, keyed by its hash (items reference the hash). */
 export class PromptLog {
-  private readonly seen = new Set<string>();
+  private readonly seen = new IdSet();
   private fd: number;
   constructor(runDir: string) {
     const path = join(runDir, RUN_FILES.prompts);
@@ -151,8 +149,7 @@ export class PromptLog {
     this.fd = openSync(path, "a");
   }
   write(hash: string, setting: string, generator: string, template: string, prompt: string): void {
-    if (this.seen.has(hash)) return;
-    this.seen.add(hash);
+    if (!this.seen.add(hash)) return;
     writeSync(this.fd, `${JSON.stringify({ hash, setting, generator, template, prompt })}\n`);
   }
   close(): void {

@@ -8,7 +8,12 @@
  * latency distribution, and it counts what it delivered and charged per item (Idempotency-Key or
  * batch custom_id) so tests can prove nothing is paid twice.
  *
- * Standalone: `npx tsx test/support/llm-test-server.ts --port 0 [--rpm N] [--latency-ms M]` prints its URL.
+ * The request limit is a token bucket with one second of burst, checked when a request arrives, and its
+ * rate-limit headers mean what OpenAI's and Anthropic's do: what was left right after admitting the
+ * request, and when the bucket is full again (`reset`).
+ *
+ * Standalone: `npx tsx test/support/llm-test-server.ts --port 0 [--rpm N] [--latency-ms M] [--keep-alive-ms K]`
+ * prints its URL.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -42,6 +47,10 @@ export interface LlmTestServerOptions {
   faults?: FaultOptions;
   /** Enforced request rate (token bucket, one second of burst); excess requests get 429 with retry-after-ms. */
   requestsPerMinute?: number;
+  /** Keep the arrival time of every admitted generation request (`admissionTimes()`), for benchmarks. */
+  recordAdmissions?: boolean;
+  /** How long an idle keep-alive connection stays open (ms; default 30000). */
+  keepAliveTimeoutMs?: number;
   latency?: LatencyOptions;
   /** When set, requests must carry this key (Bearer or x-api-key), else 401. */
   apiKey?: string;
@@ -67,6 +76,8 @@ export interface LlmTestServerStats {
   /** Keys charged more than once — must stay empty. */
   chargedTwice: string[];
   rateLimited: number;
+  /** Generation requests let through by the rate limit (whatever their outcome after that). */
+  admitted: number;
   maxInFlight: number;
   inputTokens: number;
   outputTokens: number;
@@ -85,6 +96,8 @@ export interface LlmTestServer {
   chargesByKey(): ReadonlyMap<string, number>;
   /** Generation requests received per key (any outcome), for "never re-requested" assertions. */
   requestsByKey(): ReadonlyMap<string, number>;
+  /** Arrival times (ms since epoch) of the admitted generation requests; empty unless `recordAdmissions`. */
+  admissionTimes(): readonly number[];
   /** While down, every request gets 503 (OpenAI) / 529 (Anthropic). */
   setDown(down: boolean): void;
   setFaults(f: FaultOptions): void;
@@ -216,6 +229,7 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
     replays: 0,
     chargedTwice: [],
     rateLimited: 0,
+    admitted: 0,
     maxInFlight: 0,
     inputTokens: 0,
     outputTokens: 0,
@@ -223,6 +237,7 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
   };
   const rpm = opts.requestsPerMinute;
   const bucket = rpm ? { tokens: Math.max(1, rpm / 60), cap: Math.max(1, rpm / 60), perMs: rpm / 60_000, last: Date.now() } : undefined;
+  const admissions: number[] = [];
   const files = new Map<string, { filename: string; data: Buffer; purpose: string; created: number }>();
   const oaBatches = new Map<string, Record<string, unknown>>();
   const anBatches = new Map<string, { obj: Record<string, unknown>; results?: string }>();
@@ -271,21 +286,40 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
   };
   const retryHeaders = (ms: number): Record<string, string> => ({ "retry-after-ms": String(Math.round(ms)), "retry-after": String(Math.max(1, Math.ceil(ms / 1000))) });
 
-  /** Rate limit: one token per request; empty → milliseconds until the next one. */
-  const rateWait = (): number => {
-    if (!bucket) return 0;
+  /**
+   * Rate limit at arrival: one token per request. Returns the wait until the next token when the bucket is
+   * empty (→ 429), and the state right after the request's token was taken, for the rate-limit headers.
+   */
+  interface Admission {
+    wait: number;
+    remaining: number;
+    /** Until the bucket is full again. */
+    resetMs: number;
+  }
+  const admit = (): Admission => {
+    if (!bucket) return { wait: 0, remaining: 1_000_000, resetMs: 0 };
     const now = Date.now();
     bucket.tokens = Math.min(bucket.cap, bucket.tokens + (now - bucket.last) * bucket.perMs);
     bucket.last = now;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - bucket.tokens) / bucket.perMs);
+    const wait = bucket.tokens >= 1 ? 0 : Math.ceil((1 - bucket.tokens) / bucket.perMs);
+    if (!wait) bucket.tokens -= 1;
+    return { wait, remaining: Math.floor(bucket.tokens), resetMs: Math.ceil((bucket.cap - bucket.tokens) / bucket.perMs) };
   };
+  /** OpenAI's duration format (`6ms`, `1.5s`). */
+  const duration = (ms: number): string => (ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(3).replace(/\.?0+$/, "")}s`);
+  const openaiRateHeaders = (a: Admission): Record<string, string> => ({
+    "x-ratelimit-limit-requests": String(rpm ?? 1_000_000),
+    "x-ratelimit-remaining-requests": String(a.remaining),
+    "x-ratelimit-reset-requests": duration(a.resetMs),
+  });
+  const anthropicRateHeaders = (a: Admission): Record<string, string> => ({
+    "anthropic-ratelimit-requests-limit": String(rpm ?? 1_000_000),
+    "anthropic-ratelimit-requests-remaining": String(a.remaining),
+    "anthropic-ratelimit-requests-reset": new Date(Date.now() + a.resetMs).toISOString(),
+  });
 
   // ---- OpenAI chat completions -------------------------------------------------------------------
-  const openaiChat = async (req: IncomingMessage, res: ServerResponse, body: ChatBody): Promise<void> => {
+  const openaiChat = async (req: IncomingMessage, res: ServerResponse, body: ChatBody, rl: Record<string, string>): Promise<void> => {
     const fault = pickFault();
     if (fault !== "ok") s.faults[fault] = (s.faults[fault] ?? 0) + 1;
     const retryMs = faults.retryAfterMs ?? 200;
@@ -315,7 +349,6 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
     const id = `chatcmpl-${hashHex(prompt).slice(0, 12)}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model ?? "test-model";
-    const rl = { "x-ratelimit-limit-requests": String(rpm ?? 1_000_000), "x-ratelimit-remaining-requests": String(Math.floor(bucket?.tokens ?? 1_000_000)), "x-ratelimit-reset-requests": "1s" };
     if (!body.stream) {
       const json = { id, object: "chat.completion", created, model, choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: finish, logprobs: null }], usage };
       s.byStatus[200] = (s.byStatus[200] ?? 0) + 1;
@@ -365,7 +398,7 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
       usage: { input_tokens: tokens(prompt), output_tokens: tokens(text), cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
     };
   };
-  const anthropicMessages = async (req: IncomingMessage, res: ServerResponse, body: ChatBody): Promise<void> => {
+  const anthropicMessages = async (req: IncomingMessage, res: ServerResponse, body: ChatBody, rl: Record<string, string>): Promise<void> => {
     const fault = pickFault();
     if (fault !== "ok") s.faults[fault] = (s.faults[fault] ?? 0) + 1;
     const retryMs = faults.retryAfterMs ?? 200;
@@ -386,11 +419,6 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
     const prompt = promptOf(body.messages);
     const msg = anthropicMessage(prompt, body.model ?? "test-model", body.max_tokens ?? 4096, fault === "bad_output");
     const usage = msg.usage as { input_tokens: number; output_tokens: number };
-    const rl = {
-      "anthropic-ratelimit-requests-limit": String(rpm ?? 1_000_000),
-      "anthropic-ratelimit-requests-remaining": String(Math.floor(bucket?.tokens ?? 1_000_000)),
-      "anthropic-ratelimit-requests-reset": new Date(Date.now() + 1000).toISOString(),
-    };
     if (!body.stream) {
       s.byStatus[200] = (s.byStatus[200] ?? 0) + 1;
       res.writeHead(200, { "content-type": "application/json", ...rl });
@@ -504,12 +532,15 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
       if (down) return isAnthropic ? anError(res, 529, "Overloaded (server down).") : oaError(res, 503, "Service unavailable (server down).");
       const k = keyOf(req);
       if (k) requested.set(k, (requested.get(k) ?? 0) + 1);
-      const wait = rateWait();
-      if (wait > 0) {
+      const a = admit();
+      const rl = isAnthropic ? anthropicRateHeaders(a) : openaiRateHeaders(a);
+      if (a.wait > 0) {
         s.rateLimited++;
-        return isAnthropic ? anError(res, 429, "Rate limit exceeded.", retryHeaders(wait)) : oaError(res, 429, "Rate limit reached for requests.", retryHeaders(wait));
+        return isAnthropic ? anError(res, 429, "Rate limit exceeded.", { ...rl, ...retryHeaders(a.wait) }) : oaError(res, 429, "Rate limit reached for requests.", { ...rl, ...retryHeaders(a.wait) });
       }
-      return path === "/v1/messages" ? anthropicMessages(req, res, json() as ChatBody) : openaiChat(req, res, json() as ChatBody);
+      s.admitted++;
+      if (opts.recordAdmissions) admissions.push(Date.now());
+      return path === "/v1/messages" ? anthropicMessages(req, res, json() as ChatBody, rl) : openaiChat(req, res, json() as ChatBody, rl);
     }
     // OpenAI files and batches.
     if (req.method === "POST" && path === "/v1/files") {
@@ -606,7 +637,7 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
       else res.destroy();
     });
   });
-  http.keepAliveTimeout = 30_000;
+  http.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 30_000;
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
@@ -625,6 +656,7 @@ export async function startLlmTestServer(opts: LlmTestServerOptions = {}): Promi
     }),
     chargesByKey: () => charges,
     requestsByKey: () => requested,
+    admissionTimes: () => admissions,
     setDown: (d) => {
       down = d;
     },
@@ -651,6 +683,7 @@ if (require.main === module) {
     port: Number(arg("port") ?? 0),
     requestsPerMinute: arg("rpm") ? Number(arg("rpm")) : undefined,
     latency: arg("latency-ms") ? { medianMs: Number(arg("latency-ms")) } : undefined,
+    keepAliveTimeoutMs: arg("keep-alive-ms") ? Number(arg("keep-alive-ms")) : undefined,
   }).then((srv) => {
     process.stdout.write(`${srv.url}\n`);
     const stop = (): void => void srv.close().then(() => process.exit(0));

@@ -22,13 +22,42 @@ export function parseTemplate(source: string): ParsedTemplate {
   return { text, placeholders };
 }
 
-/** Fills every placeholder; a placeholder without a value is an error, never an empty string. */
+/** A template split once into its literal runs and the placeholder names between them. */
+interface Compiled {
+  literals: string[];
+  names: string[];
+}
+const compiled = new WeakMap<ParsedTemplate, Compiled>();
+
+function compile(t: ParsedTemplate): Compiled {
+  let c = compiled.get(t);
+  if (!c) {
+    c = { literals: [], names: [] };
+    let last = 0;
+    for (const m of t.text.matchAll(PLACEHOLDER)) {
+      c.literals.push(t.text.slice(last, m.index));
+      c.names.push(m[1]!);
+      last = m.index + m[0].length;
+    }
+    c.literals.push(t.text.slice(last));
+    compiled.set(t, c);
+  }
+  return c;
+}
+
+/**
+ * Fills every placeholder; a placeholder without a value is an error, never an empty string. Renders
+ * by concatenating the precompiled parts (it runs once per item of a run, so no regex pass per render).
+ */
 export function renderTemplate(t: ParsedTemplate, values: Readonly<Record<string, string>>): string {
-  return t.text.replace(PLACEHOLDER, (_, name: string) => {
-    const v = values[name];
-    if (v === undefined) throw new TemplateError(`The template uses {{${name}}}, which this method does not provide (available: ${Object.keys(values).join(", ")}).`);
-    return v;
-  });
+  const { literals, names } = compile(t);
+  let out = literals[0]!;
+  for (let i = 0; i < names.length; i++) {
+    const v = values[names[i]!];
+    if (v === undefined) throw new TemplateError(`The template uses {{${names[i]}}}, which this method does not provide (available: ${Object.keys(values).join(", ")}).`);
+    out += v + literals[i + 1]!;
+  }
+  return out;
 }
 
 /** Placeholders each method provides. A template must use the required ones. */

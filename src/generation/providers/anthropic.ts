@@ -3,6 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk/resources/messages";
 import type { GeneratorSpec } from "../../core/spec/model";
 import { AttemptGuard, toProviderError } from "./errors";
+import { httpFetch } from "./http-transport";
 import { type CompletionRequest, type CompletionResult, type Provider, ProviderError, rateInfo } from "./types";
 
 export class AnthropicProvider implements Provider {
@@ -11,7 +12,8 @@ export class AnthropicProvider implements Provider {
     readonly generator: GeneratorSpec,
     private readonly apiKey: string,
   ) {
-    this.client = new Anthropic({ apiKey, baseURL: generator.baseUrl, maxRetries: 0, timeout: generator.limits.timeoutSeconds * 1000 });
+    // Plain node:http transport (./http-transport): undici's fetch pins every response until a full GC.
+    this.client = new Anthropic({ apiKey, baseURL: generator.baseUrl, maxRetries: 0, timeout: generator.limits.timeoutSeconds * 1000, fetch: httpFetch });
   }
 
   body(prompt: string): MessageCreateParamsNonStreaming {

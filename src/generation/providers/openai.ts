@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { GeneratorSpec } from "../../core/spec/model";
 import { AttemptGuard, toProviderError } from "./errors";
+import { httpFetch } from "./http-transport";
 import { type CompletionRequest, type CompletionResult, type Provider, ProviderError, rateInfo } from "./types";
 
 const estimateTokens = (s: string): number => Math.ceil(s.length / 4);
@@ -14,7 +15,8 @@ export class OpenAiProvider implements Provider {
     private readonly apiKey: string,
   ) {
     // The engine owns the retry policy: the SDK's own retries honour retry-after without an upper bound.
-    this.client = new OpenAI({ apiKey, baseURL: generator.baseUrl, maxRetries: 0, timeout: generator.limits.timeoutSeconds * 1000 });
+    // Plain node:http transport (./http-transport): undici's fetch pins every response until a full GC.
+    this.client = new OpenAI({ apiKey, baseURL: generator.baseUrl, maxRetries: 0, timeout: generator.limits.timeoutSeconds * 1000, fetch: httpFetch });
   }
 
   body(prompt: string): ChatCompletionCreateParamsNonStreaming {

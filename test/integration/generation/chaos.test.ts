@@ -35,7 +35,9 @@ describe("chaos: kill -9 the engine 20 times during a 2,000-item run", function 
   let child: ChildProcess | undefined;
   before(async () => {
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "ignore" });
-    srv = await startLlmTestServer({ latency: { medianMs: 20, sigma: 0.6 } });
+    // Latency paces the run (16 in flight / ~70 ms ≈ 230 items/s), so the kills, 250–950 ms after each
+    // start, land mid-run however fast the engine's own work gets.
+    srv = await startLlmTestServer({ latency: { medianMs: 60, sigma: 0.6 } });
     run = await makeRun({
       name: "chaos",
       generators: [generator("mini", "openai", srv.openaiBaseUrl, { limits: { concurrency: 16, requestsPerMinute: 1_000_000, tokensPerMinute: 100_000_000 } })],

@@ -106,17 +106,57 @@ describe("generation: scheduler (virtual clock)", () => {
     assert.equal(s.rateFactor, 1);
     s.close();
   });
-  it("waits for the provider's reset when rate-limit headers say nothing is left", async () => {
+  it("rate-limit headers cap the bucket at what the provider had left, without waiting for the full reset", async () => {
     const clock = new VirtualClock();
-    const s = new Scheduler({ concurrency: 5, requestsPerMinute: 6000, tokensPerMinute: 1e9 }, clock);
-    s.noteRateInfo({ remainingRequests: 0, resetRequestsMs: 1000 });
-    let got = false;
-    void s.acquire(1).then(() => (got = true));
+    // 600/min: 10 requests a second, a burst of one second (9.85 with the 1.5% headroom).
+    const s = new Scheduler({ concurrency: 50, requestsPerMinute: 600, tokensPerMinute: 1e9 }, clock);
+    const first = await s.acquire(1);
+    assert.ok(first.requestsLeft > 8, "our bucket started full");
+    // The provider says: after admitting that request, nothing was left; full again in 1 s.
+    s.noteRateInfo({ remainingRequests: 0, resetRequestsMs: 1000 }, first);
+    const got: number[] = [];
+    for (let i = 0; i < 3; i++) void s.acquire(1).then(() => got.push(clock.t));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(got.length, 1, "the provider rounds down: one request may still fit, a burst does not");
+    clock.t += 110; // one request interval at 10/s (≈ 102 ms), far less than the 1 s reset
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(got.length, 2);
+    clock.t += 110;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(got.length, 3);
+    s.close();
+  });
+  it("'0 left' from a request sent at the paced rate changes nothing (our bucket was no fuller than the provider's)", async () => {
+    const clock = new VirtualClock();
+    const s = new Scheduler({ concurrency: 50, requestsPerMinute: 600, tokensPerMinute: 1e9 }, clock);
+    const permits = [];
+    for (let i = 0; i < 9; i++) permits.push(await s.acquire(1)); // the whole burst (9.85 tokens)
+    const last = permits.at(-1)!;
+    assert.ok(last.requestsLeft < 1);
+    s.noteRateInfo({ remainingRequests: 0, resetRequestsMs: 1000 }, last);
+    let next = -1;
+    void s.acquire(1).then(() => (next = clock.t));
+    clock.t += 110;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(next, clock.t, "the next request went out one interval later, not after the reset");
+    s.close();
+  });
+  it("cuts the rate once per 429 episode: 429s of requests sent before the cut do not cut it again", async () => {
+    const clock = new VirtualClock();
+    const s = new Scheduler({ concurrency: 50, requestsPerMinute: 6000, tokensPerMinute: 1e9 }, clock);
+    const inFlight = [];
+    for (let i = 0; i < 8; i++) inFlight.push(await s.acquire(1));
+    clock.t += 50;
+    for (const p of inFlight) s.noteRateLimited(10, p);
+    assert.ok(Math.abs(s.rateFactor - 0.9) < 1e-9, `one cut for one burst of 429s, got ${s.rateFactor}`);
+    clock.t += 100;
     await new Promise((r) => setTimeout(r, 20));
-    assert.equal(got, false);
-    clock.t += 1000;
-    await new Promise((r) => setTimeout(r, 1100));
-    assert.equal(got, true);
+    const later = await s.acquire(1);
+    clock.t += 50;
+    s.noteRateLimited(10, later);
+    assert.ok(Math.abs(s.rateFactor - 0.81) < 1e-9, "a 429 at the reduced rate cuts again");
+    s.noteRateLimited(10);
+    assert.ok(Math.abs(s.rateFactor - 0.729) < 1e-9, "without a permit every 429 counts");
     s.close();
   });
   it("backoff is exponential, jittered and capped; the breaker opens after N straight failures", () => {
