@@ -17,7 +17,7 @@ import { homedir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import type { EventSink } from "../core/run/event-log";
 import { dataFile, RUN_FILES } from "../core/run/layout";
-import type { RunPlan } from "../core/run/plan";
+import { canonicalJson, type RunPlan, sha256 } from "../core/run/plan";
 import { RESULT_FILE_PATTERNS, ResultsParseError, ScoreRecord } from "../core/results";
 import type { HostDefinition } from "../core/spec/hosts";
 import { runGenerateStage } from "../generation";
@@ -130,6 +130,16 @@ export function forwardedSecretNames(def: HostDefinition, tool: string | undefin
   // Both judges are OpenAI models in the paper's setup (GPT-4-Turbo for AlpacaEval 2.0 and Arena-Hard).
   if (tool === "alpaca-eval" || tool === "arena-hard") names.add("OPENAI_API_KEY");
   return [...names];
+}
+
+/**
+ * Base and reference scores do not depend on the generator: one evaluation serves every run of the same
+ * runs folder with the same model, benchmark, tool, command template and decoding. The key leaves out
+ * the paths (they name the run).
+ */
+export function baselineKey(recipe: ResolvedRecipe): string {
+  const { stageDir: _s, output: _o, modelConfigs: _m, port: _p, ...values } = recipe.values;
+  return sha256(canonicalJson({ tool: recipe.tool, template: recipe.template, values, benchmark: recipe.results?.benchmark })).slice(0, 32);
 }
 
 class PipelineRun {
@@ -387,6 +397,8 @@ class PipelineRun {
       mkdirSync(dir, { recursive: true });
       // The resolved command is recorded in the run folder whatever host runs it.
       writeJsonAtomic(join(dir, "recipe.json"), recipe);
+      const reused = this.reuseBaseline(t, recipe, attempt);
+      if (reused) return reused;
       if (!same) {
         writeFileSync(join(dir, "stage.sh"), recipe.script);
         for (const f of recipe.files) {
@@ -412,6 +424,30 @@ class PipelineRun {
       this.o.events.emit({ type: "stage.started", ...this.emitFor(t), command: recipe.command, jobId: handle.jobId ?? (handle.pid ? `pid ${handle.pid}` : undefined) });
     }
     return this.followJob(t, host, state, dir);
+  }
+
+  private baselineFile(recipe: ResolvedRecipe): string {
+    return join(dirname(this.o.runDir), ".baselines", `${baselineKey(recipe)}.json`);
+  }
+
+  /** A base/reference evaluation an earlier run of this runs folder already did: its score, no job. */
+  private reuseBaseline(t: TrainTask | EvaluateTask, recipe: ResolvedRecipe, attempt: number): Outcome | undefined {
+    if (t.stage !== "evaluate" || t.role === "student" || !this.plan.specSnapshot.evaluation.reuseBaselines) return undefined;
+    const file = this.baselineFile(recipe);
+    if (!existsSync(file)) return undefined;
+    let cached: { record: ScoreRecord; run: string };
+    try {
+      const raw = JSON.parse(readFileSync(file, "utf8")) as { record?: unknown; run?: unknown };
+      cached = { record: ScoreRecord.parse(raw.record), run: String(raw.run ?? "an earlier run") };
+    } catch {
+      return undefined; // unreadable: evaluate again (and overwrite it)
+    }
+    const dir = this.dir(t.id);
+    writeJsonAtomic(join(dir, "score.json"), cached.record);
+    const message = `${t.id}: ${cached.record.score.toFixed(2)} (${cached.record.metric}), reused from ${cached.run} (evaluation.reuseBaselines)`;
+    writeTaskState(dir, { id: t.id, stage: "evaluate", state: "finished", attempt, host: t.host, startedAt: nowIso(), finishedAt: nowIso(), exitCode: 0, message });
+    this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: 0, ok: true, message });
+    return "finished";
   }
 
   private failBeforeStart(t: TrainTask | EvaluateTask, attempt: number, e: unknown): Outcome {
@@ -488,6 +524,11 @@ class PipelineRun {
     }
     const record = readResult({ ...results, dir: localResults });
     writeJsonAtomic(join(dir, "score.json"), record);
+    if (t.role !== "student") {
+      const file = this.baselineFile(recipe);
+      mkdirSync(dirname(file), { recursive: true });
+      writeJsonAtomic(file, { run: this.plan.runId, task: t.id, record });
+    }
     return `${t.id}: ${record.score.toFixed(2)} (${record.metric}) from ${relative(this.o.runDir, record.source) || record.source}`;
   }
 

@@ -237,6 +237,12 @@ export const Evaluation = z
       .describe("Benchmarks per domain; a student is evaluated on its domain's benchmarks. Default: the paper's six."),
     inference: Inference.prefault({}),
     host: Identifier.optional().describe("Host the evaluate stage runs on. Default: `hosts.default`."),
+    reuseBaselines: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Reuse a base or reference model's score from an earlier run in the same runs folder when model, benchmark, tool, command and decoding are the same (they do not depend on the generator). Delete `<runs>/.baselines/` to evaluate them again.",
+      ),
   })
   .describe("How students are evaluated.");
 

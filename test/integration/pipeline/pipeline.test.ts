@@ -106,6 +106,10 @@ describe("pipeline: local host (agora run --stages all)", function () {
     assert.equal(more.code, 0, more.stderr);
     assertPgr50(runDir, "local-llm", "instance_generation", "math");
     assert.deepEqual(server.stats(), paid, "continuing the pipeline requested nothing again");
+    // Base and reference scores do not depend on the generator: the first test's evaluations are reused.
+    const reused = ws.events(runDir).filter((e) => e.type === "stage.finished" && /reused from \S+ \(evaluation\.reuseBaselines\)/.test(e.message ?? ""));
+    assert.deepEqual(reused.map((e) => e.task).sort(), ["evaluate/base/gsm8k", "evaluate/base/math", "evaluate/reference/gsm8k", "evaluate/reference/math"]);
+    assert.equal(existsSync(join(runDir, "stages/evaluate/base/gsm8k/job.log")), false, "no job ran for a reused baseline");
     const starts = (): number => ws.events(runDir).filter((e) => e.type === "stage.started").length;
     const before = starts();
     assert.equal((await ws.agora("resume", runDir)).code, 0);
