@@ -1,6 +1,6 @@
 /**
  * The Hosts view: local, SSH and Slurm hosts of the workspace's hosts file with connection state, GPUs
- * and the runs on each. Test Connection and GPUs go through `agora hosts test|gpus <name> --json` (the
+ * and the runs on each. Test Connection (with the GPUs) goes through `agora hosts test <name> --json` (the
  * engine's host code, outside the extension host); Open Terminal opens `ssh -p PORT user@host`.
  * Nothing connects anywhere in an untrusted workspace.
  */
@@ -35,6 +35,8 @@ interface HostTestResult {
   message?: string;
   error?: string;
   hostKey?: { state: "unknown" | "changed"; host: string; port: number; keyType: string; fingerprint: string; knownHostsFile: string };
+  /** The host's GPUs, when the connection worked. */
+  gpus?: { gpus: { name: string }[]; message: string };
 }
 
 const HOST_ICON: Record<HostDefinition["kind"], string> = { local: "vm", ssh: "remote", slurm: "server-environment" };
@@ -175,16 +177,7 @@ export function registerHostsTree(context: vscode.ExtensionContext, log: vscode.
       }
       let state: HostState;
       if (test.code === 0 && res?.ok !== false) {
-        const gpus = await runCli(context, ["hosts", "gpus", target.name, ...file, "--json"], { cwd, timeoutMs: 30_000 });
-        const g = lastJsonLine<{ gpus?: { name?: string; memoryMiB?: number }[] } | { name?: string }[]>(gpus.stdout);
-        const list = Array.isArray(g) ? g : g?.gpus;
-        state = { state: "connected", message: res?.message ?? "Connection test passed.", gpus: list?.map((x) => x.name ?? "GPU") };
-      } else if (/unknown command/.test(test.stderr)) {
-        // Host checks live in the engine's `agora hosts`; an older CLI without it cannot say either way.
-        state =
-          target.host.kind === "local"
-            ? { state: "connected", message: "This machine (the CLI's host checks are not in this build)." }
-            : { state: "unknown", message: "This build's CLI has no `agora hosts test`; the connection was not checked." };
+        state = { state: "connected", message: res?.message ?? "Connection test passed.", gpus: res?.gpus?.gpus.map((g) => g.name) };
       } else {
         const why = res?.error ?? res?.message ?? (test.stderr.trim().split("\n")[0] || `exit code ${test.code}`);
         state = { state: "failed", message: why };
@@ -193,7 +186,6 @@ export function registerHostsTree(context: vscode.ExtensionContext, log: vscode.
       provider.refresh();
       log.info(`host ${target.name}: ${state.state}${state.message ? ` — ${state.message}` : ""}`);
       if (state.state === "failed") void vscode.window.showErrorMessage(`AgoraBench: ${target.name} is unreachable: ${state.message}`);
-      else if (state.state === "unknown") void vscode.window.showWarningMessage(`AgoraBench: ${state.message}`);
       else void vscode.window.showInformationMessage(`AgoraBench: ${target.name} is reachable${state.gpus ? ` (${state.gpus.length} GPU${state.gpus.length === 1 ? "" : "s"})` : ""}.`);
       return state;
     }),

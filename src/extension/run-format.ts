@@ -20,15 +20,7 @@ export function formatUsd(usd: number): string {
   return usd === 0 ? "$0" : usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 
-/** True when a local process with this id exists (signal 0 checks without touching it). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { processAlive } from "../core/io/process";
 
 /** The id of a setting as written in a spec, or its default `<domain>.<method>` (core's settingId, zod-free). */
 export function settingIdOf(s: { id?: string; domain: string; method: string }): string {

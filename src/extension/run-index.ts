@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { computePgr, ScoresFile } from "../core/pgr";
 import { parseEvents, type RunEvent, type RunState, type RunSummary, summarizeEvents, type StageName } from "../core/run/events";
 import { RUN_FILES } from "../core/run/layout";
-import { type PlanForTasks, planTasks } from "../pipeline/graph";
+import { type PlanForTasks, planTasks, STAGE_ORDER } from "../pipeline/graph";
 import { processAlive } from "./run-format";
 
 export { formatProgress, formatUsd, pgrFor, processAlive } from "./run-format";
@@ -256,8 +256,7 @@ export function stageViews(events: readonly RunEvent[], taskCounts: PlanSummary[
   }
   for (const [stage, n] of Object.entries(taskCounts) as [StageName, number][]) if (n > 0) get(stage);
   // Pipeline order, whatever order the tasks started in (base evaluations start while students train).
-  const order: readonly StageName[] = ["generate", "prepare", "train", "evaluate", "score"];
-  return [...stages.values()].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage)).map(({ streams, taskMap, ...s }) => {
+  return [...stages.values()].sort((a, b) => STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage)).map(({ streams, taskMap, ...s }) => {
     const planned = taskCounts[s.stage];
     if (taskMap.size > 0 || planned) {
       const tasks = [...taskMap.values()];
@@ -265,13 +264,12 @@ export function stageViews(events: readonly RunEvent[], taskCounts: PlanSummary[
       s.tasks = tasks;
       s.done = count("finished");
       s.total = Math.max(planned ?? 0, tasks.length);
-      const ended = end !== undefined;
       if (count("running") > 0) s.state = end ? (end.type === "run.cancelled" ? "cancelled" : "failed") : "running";
       else if (count("failed") > 0 || count("skipped") > 0) s.state = "failed";
       else if (count("cancelled") > 0) s.state = "cancelled";
       else if (s.done >= s.total && s.total > 0) s.state = "finished";
-      else s.state = tasks.length ? (ended ? "failed" : "running") : ended ? s.state : "pending";
-      if (s.state === "running" && ended) s.state = "failed";
+      else if (tasks.length) s.state = end ? "failed" : "running";
+      else if (!end) s.state = "pending";
       return s;
     }
     for (const p of streams.values()) {

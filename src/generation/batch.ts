@@ -8,7 +8,8 @@
  * recovered for OpenAI by the intent id in the batch's metadata; Anthropic batches carry no metadata, so
  * there the intent is dropped and its items are submitted again (documented gap).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { writeJsonAtomic } from "../core/io/atomic-json";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { toFile } from "openai";
@@ -176,10 +177,7 @@ export async function runBatchJob(job: Job, provider: Provider, control: StageCo
   const statePath = join(dir, "batches.json");
   mkdirSync(dir, { recursive: true });
   const state: BatchState = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as BatchState) : { batches: [] };
-  const save = (): void => {
-    writeFileSync(`${statePath}.tmp`, JSON.stringify(state, null, 1));
-    renameSync(`${statePath}.tmp`, statePath);
-  };
+  const save = (): void => writeJsonAtomic(statePath, state, { indent: 1 });
   const api = batchApi(provider);
   const price = priceFor(generator);
   const ev = { stage: "generate" as const, setting: ctx.setting.id, generator: generator.id };

@@ -8,6 +8,11 @@ import { HostKeyMismatchError, UnknownHostKeyError } from "./known-hosts";
 import type { ConnectionTest, ExecOptions, ExecResult, GpuInventory, Host, JobHandle, JobSpec, JobStatus, TailChunk } from "./types";
 import { envPrefix, HostError, secretEnvPrelude, shq } from "./types";
 
+/** command.sh: the job's command with its (non-secret) environment exported in front. */
+export function commandScript(command: string, env: Record<string, string> | undefined): string {
+  return `#!/usr/bin/env bash\n${envPrefix(env)}\n${command}\n`;
+}
+
 /** The wrapper: runs command.sh in its own session and records the exit code atomically. */
 export function wrapperScript(extraHeader = "", dir?: string): string {
   // Under Slurm $0 is a spooled copy of the script, so the job folder is named explicitly there.
@@ -76,7 +81,7 @@ export abstract class ShellHost implements Host {
 
   async startDetached(job: JobSpec): Promise<JobHandle> {
     const dir = await this.resolvePath(job.dir);
-    await this.writeText(`${dir}/command.sh`, `#!/usr/bin/env bash\n${envPrefix(job.env)}\n${job.command}\n`, "755");
+    await this.writeText(`${dir}/command.sh`, commandScript(job.command, job.env), "755");
     await this.writeText(`${dir}/job.sh`, wrapperScript(), "755");
     // `cd DIR || exit 1; …&` (not `cd && …&`): otherwise the whole list is backgrounded in a subshell that
     // holds the channel open until the job ends (test-services.md).

@@ -6,9 +6,9 @@
  * needs slurmdbd, which many small clusters (and the test cluster) lack.
  */
 import type { HostDefinition } from "../core/spec/hosts";
-import { parseStatusLine, type ShellHost, wrapperScript } from "./shell-host";
+import { commandScript, parseStatusLine, type ShellHost, wrapperScript } from "./shell-host";
 import type { ConnectionTest, ExecOptions, ExecResult, GpuInfo, GpuInventory, Host, JobHandle, JobSpec, JobStatus, TailChunk } from "./types";
-import { envPrefix, HostError, secretEnvPrelude, shq } from "./types";
+import { HostError, secretEnvPrelude, shq } from "./types";
 
 export type SlurmSettings = Pick<Extract<HostDefinition, { kind: "slurm" }>, "partition" | "gpusPerJob" | "gresType" | "time" | "memory" | "account" | "extraArgs">;
 
@@ -108,7 +108,7 @@ export class SlurmHost implements Host {
 
   async startDetached(job: JobSpec): Promise<JobHandle> {
     const dir = await this.resolvePath(job.dir);
-    await this.transport.writeText(`${dir}/command.sh`, `#!/usr/bin/env bash\n${envPrefix({ ...this.env, ...job.env })}\n${job.command}\n`, "755");
+    await this.transport.writeText(`${dir}/command.sh`, commandScript(job.command, { ...this.env, ...job.env }), "755");
     await this.transport.writeText(`${dir}/job.sh`, sbatchScript(this.settings, { name: job.name, dir, gpus: job.resources?.gpus, array: job.resources?.array }), "755");
     // sbatch hands the submitting shell's environment to the job (--export=ALL), so secrets exported from
     // stdin reach it without being written into job.sh.

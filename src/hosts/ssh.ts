@@ -5,13 +5,11 @@
  * is opened lazily and re-opened after a drop, so `follow` survives a dropped link. Optional jump host.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from "ssh2";
 import { checkKnownHostsFile, fingerprint, HostKeyMismatchError, keyType, UnknownHostKeyError } from "./known-hosts";
 import { ShellHost } from "./shell-host";
 import type { ExecOptions, ExecResult } from "./types";
-import { envPrefix, HostError, shq } from "./types";
+import { envPrefix, expandHome, HostError, shq } from "./types";
 
 export interface SshHostOptions {
   name: string;
@@ -28,7 +26,6 @@ export interface SshHostOptions {
   readyTimeoutMs?: number;
 }
 
-const expandHome = (p: string): string => (p === "~" ? homedir() : p.startsWith("~/") ? join(homedir(), p.slice(2)) : p);
 
 export class SshHost extends ShellHost {
   readonly kind = "ssh" as const;

@@ -5,6 +5,9 @@
  * client reattaches from the handle persisted in the run folder and tails the log from a byte offset.
  */
 
+import { homedir } from "node:os";
+import { join } from "node:path";
+
 export interface ExecOptions {
   /** Working folder on the host (a `cd` before the command; `~` is expanded). */
   cwd?: string;
@@ -126,6 +129,11 @@ export interface Host {
   gpus(): Promise<GpuInventory>;
   testConnection(): Promise<ConnectionTest>;
   close(): Promise<void>;
+}
+
+/** `~` and `~/…` on this machine (paths of key files, known_hosts, local work folders). */
+export function expandHome(p: string): string {
+  return p === "~" ? homedir() : p.startsWith("~/") ? join(homedir(), p.slice(2)) : p;
 }
 
 /** POSIX single-quote quoting for the shell. */

@@ -14,10 +14,11 @@
  * line included), empty texts, and exact duplicates of an instruction+response already written.
  */
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { once } from "node:events";
+import { writeJsonAtomic } from "../core/io/atomic-json";
 import { PREPARED_FILES } from "./prepare-files";
 import type { Trainer } from "./recipes/train";
 
@@ -176,9 +177,7 @@ export async function prepareTrainingData(request: PrepareRequest): Promise<Prep
     const info = {
       [lf.datasetName]: { file_name: lf.train, formatting: "alpaca", columns: { prompt: "instruction", query: "input", response: "output" } },
     };
-    const infoPath = join(request.outDir, lf.info);
-    writeFileSync(`${infoPath}.tmp-${process.pid}`, `${JSON.stringify(info, null, 2)}\n`);
-    renameSync(`${infoPath}.tmp-${process.pid}`, infoPath);
+    writeJsonAtomic(join(request.outDir, lf.info), info);
     written.push(lf.info);
   }
   return { counts, files: written };

@@ -13,20 +13,20 @@
  * the run ends failed but resumable: resuming starts failed tasks again and skips finished ones.
  */
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+import { writeJsonAtomic } from "../core/io/atomic-json";
 import type { EventSink } from "../core/run/event-log";
 import { dataFile, RUN_FILES } from "../core/run/layout";
 import { canonicalJson, type RunPlan, sha256 } from "../core/run/plan";
 import { RESULT_FILE_PATTERNS, ResultsParseError, ScoreRecord } from "../core/results";
 import type { HostDefinition } from "../core/spec/hosts";
 import { runGenerateStage } from "../generation";
-import { createHost, type Host, HostError, type JobHandle, type JobStatus, loadHostDefinitions, shq } from "../hosts";
+import { createHost, expandHome, type Host, HostError, type JobHandle, type JobStatus, loadHostDefinitions, shq } from "../hosts";
 import { type EvaluateTask, type PipelineTask, type PrepareTask, planTasks, type ScoreTask, taskDir, tasksOfAllStages, type TrainTask } from "./graph";
 import { prepareTrainingData, type PrepareFormat } from "./prepare";
 import { modelNameFor, RecipeError, resolveRecipe, type ResolvedRecipe } from "./recipes";
 import { readResult, scoreRun, ScoreError, type StudentRecords } from "./score";
-import { readTaskState, type TaskState, writeJsonAtomic, writeTaskState } from "./task-state";
+import { readTaskState, type TaskState, writeTaskState } from "./task-state";
 
 export class PipelineError extends Error {
   constructor(message: string) {
@@ -94,7 +94,6 @@ class HostPool {
   }
 }
 
-const expandHome = (p: string): string => (p === "~" ? homedir() : p.startsWith("~/") ? join(homedir(), p.slice(2)) : p);
 const nowIso = (): string => new Date().toISOString();
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -167,6 +166,16 @@ class PipelineRun {
     if (t.stage === "evaluate") e.benchmark = t.benchmark;
     if ("host" in t) e.host = t.host;
     return e;
+  }
+
+  /**
+   * A task's end: its task.json, then its stage.finished event (exit code and message from the state;
+   * `eventMessage` when the event says more than the state keeps).
+   */
+  private settle(t: PipelineTask, state: TaskState, eventMessage = state.message): Outcome {
+    writeTaskState(this.dir(t.id), state);
+    this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: state.exitCode ?? null, ok: state.state === "finished", message: eventMessage });
+    return state.state === "finished" ? "finished" : "failed";
   }
 
   async run(): Promise<PipelineResult> {
@@ -294,11 +303,8 @@ class PipelineRun {
     const startedAt = nowIso();
     this.o.events.emit({ type: "stage.started", ...this.emitFor(t) });
     const input = join(this.o.runDir, dataFile(t.setting.id, t.generator));
-    const fail = (message: string): Outcome => {
-      writeTaskState(dir, { id: t.id, stage: "prepare", state: "failed", attempt, startedAt, finishedAt: nowIso(), message });
-      this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: 1, ok: false, message: `${t.id}: ${message}` });
-      return "failed";
-    };
+    const fail = (message: string): Outcome =>
+      this.settle(t, { id: t.id, stage: "prepare", state: "failed", attempt, startedAt, finishedAt: nowIso(), exitCode: 1, message }, `${t.id}: ${message}`);
     if (!existsSync(input)) return fail(`no generated data (${dataFile(t.setting.id, t.generator)} is missing).`);
     const training = this.plan.specSnapshot.student.training;
     const seed =
@@ -312,9 +318,7 @@ class PipelineRun {
       const c = r.counts;
       const message = `${c.written} training records (${c.fromSeed} from the seed set); skipped ${c.notValid} not valid, ${c.duplicates} duplicate, ${c.empty} empty, ${c.malformed} malformed`;
       if (c.written - c.fromSeed === 0) return fail(`no valid generated item to train on (${message}).`);
-      writeTaskState(dir, { id: t.id, stage: "prepare", state: "finished", attempt, startedAt, finishedAt: nowIso(), exitCode: 0, message });
-      this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: 0, ok: true, message: `${t.id}: ${message}` });
-      return "finished";
+      return this.settle(t, { id: t.id, stage: "prepare", state: "finished", attempt, startedAt, finishedAt: nowIso(), exitCode: 0, message }, `${t.id}: ${message}`);
     } catch (e) {
       return fail(errorText(e));
     }
@@ -445,16 +449,12 @@ class PipelineRun {
     const dir = this.dir(t.id);
     writeJsonAtomic(join(dir, "score.json"), cached.record);
     const message = `${t.id}: ${cached.record.score.toFixed(2)} (${cached.record.metric}), reused from ${cached.run} (evaluation.reuseBaselines)`;
-    writeTaskState(dir, { id: t.id, stage: "evaluate", state: "finished", attempt, host: t.host, startedAt: nowIso(), finishedAt: nowIso(), exitCode: 0, message });
-    this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: 0, ok: true, message });
-    return "finished";
+    return this.settle(t, { id: t.id, stage: "evaluate", state: "finished", attempt, host: t.host, startedAt: nowIso(), finishedAt: nowIso(), exitCode: 0, message });
   }
 
   private failBeforeStart(t: TrainTask | EvaluateTask, attempt: number, e: unknown): Outcome {
     const message = `${t.id} could not start on ${t.host}: ${errorText(e)}`;
-    writeTaskState(this.dir(t.id), { id: t.id, stage: t.stage, state: "failed", attempt, host: t.host, startedAt: nowIso(), finishedAt: nowIso(), message });
-    this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: null, ok: false, message });
-    return "failed";
+    return this.settle(t, { id: t.id, stage: t.stage, state: "failed", attempt, host: t.host, startedAt: nowIso(), finishedAt: nowIso(), message });
   }
 
   private async followJob(t: TrainTask | EvaluateTask, host: Host, state: TaskState, dir: string): Promise<Outcome> {
@@ -482,14 +482,9 @@ class PipelineRun {
     if (status.state === "finished") {
       try {
         const message = t.stage === "evaluate" ? await this.collectScore(t, host, state) : `${t.id}: trained model in ${state.remoteDir}/model on ${t.host}`;
-        writeTaskState(dir, { ...state, state: "finished", exitCode: 0, finishedAt: nowIso(), message });
-        this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: 0, ok: true, message });
-        return "finished";
+        return this.settle(t, { ...state, state: "finished", exitCode: 0, finishedAt: nowIso(), message });
       } catch (e) {
-        const message = `${t.id}: the job succeeded but its results are unusable: ${errorText(e)}`;
-        writeTaskState(dir, { ...state, state: "failed", exitCode: 0, finishedAt: nowIso(), message });
-        this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: 0, ok: false, message });
-        return "failed";
+        return this.settle(t, { ...state, state: "failed", exitCode: 0, finishedAt: nowIso(), message: `${t.id}: the job succeeded but its results are unusable: ${errorText(e)}` });
       }
     }
     const excerpt = logExcerpt(same ? join(dir, handle.log) : localLog);
@@ -500,9 +495,7 @@ class PipelineRun {
           ? `was lost (${status.message ?? "no exit code"})`
           : `failed with exit code ${status.exitCode}${status.message ? ` (${status.message})` : ""}`;
     const message = `${t.id} on ${t.host} ${what}.${excerpt ? `\n${excerpt}` : ""}\nLog: ${relative(this.o.runDir, same ? join(dir, handle.log) : localLog)}. Resume the run to start it again.`;
-    writeTaskState(dir, { ...state, state: status.state === "cancelled" ? "cancelled" : "failed", exitCode: status.exitCode, finishedAt: nowIso(), message });
-    this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: status.exitCode, ok: false, message });
-    return "failed";
+    return this.settle(t, { ...state, state: status.state === "cancelled" ? "cancelled" : "failed", exitCode: status.exitCode, finishedAt: nowIso(), message });
   }
 
   /** Brings an evaluation's result files to the task folder and parses them into `score.json`. */
@@ -525,9 +518,7 @@ class PipelineRun {
     const record = readResult({ ...results, dir: localResults });
     writeJsonAtomic(join(dir, "score.json"), record);
     if (t.role !== "student") {
-      const file = this.baselineFile(recipe);
-      mkdirSync(dirname(file), { recursive: true });
-      writeJsonAtomic(file, { run: this.plan.runId, task: t.id, record });
+      writeJsonAtomic(this.baselineFile(recipe), { run: this.plan.runId, task: t.id, record });
     }
     return `${t.id}: ${record.score.toFixed(2)} (${record.metric}) from ${relative(this.o.runDir, record.source) || record.source}`;
   }
@@ -565,11 +556,7 @@ class PipelineRun {
         students.set(key, s);
       }
     }
-    const fail = (message: string): Outcome => {
-      writeTaskState(dir, { id: t.id, stage: "score", state: "failed", attempt, startedAt, finishedAt: nowIso(), message });
-      this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: 1, ok: false, message });
-      return "failed";
-    };
+    const fail = (message: string): Outcome => this.settle(t, { id: t.id, stage: "score", state: "failed", attempt, startedAt, finishedAt: nowIso(), exitCode: 1, message });
     if (base.length + reference.length + students.size === 0) return fail("score: no evaluation has finished, nothing to score.");
     try {
       const { pgr } = scoreRun(join(this.o.runDir, RUN_FILES.scores), { base, reference, students: [...students.values()] });
@@ -583,9 +570,7 @@ class PipelineRun {
       for (const p of pgr.problems) this.o.events.emit({ type: "log", level: "warning", ...this.emitFor(t), message: `score: ${p.generator} · ${p.method} · ${p.domain}: ${p.message}` });
       this.o.events.emit({ type: "scores", ...this.emitFor(t), scoresFile: RUN_FILES.scores });
       const message = `score: ${lines.join("; ") || "no PGR cell is complete yet"}${missing ? ` (${missing} evaluation(s) without a score)` : ""}`;
-      writeTaskState(dir, { id: t.id, stage: "score", state: "finished", attempt, startedAt, finishedAt: nowIso(), exitCode: 0, message });
-      this.o.events.emit({ type: "stage.finished", ...this.emitFor(t), exitCode: 0, ok: true, message });
-      return "finished";
+      return this.settle(t, { id: t.id, stage: "score", state: "finished", attempt, startedAt, finishedAt: nowIso(), exitCode: 0, message });
     } catch (e) {
       if (e instanceof ScoreError || e instanceof RecipeError || e instanceof HostError) return fail(`score: ${e.message}`);
       throw e;

@@ -3,8 +3,9 @@
  * (src/core/results), assemble `scores.json` (the ScoresFile model of src/core/pgr.ts: base, reference,
  * students[generator][method][benchmark], in percent), compute PGR, and write the file temp-then-rename.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { writeJsonAtomic } from "../core/io/atomic-json";
 import { computePgr, type PgrTable, ScoresFile } from "../core/pgr";
 import { parseResultFile, RESULT_FILE_PATTERNS, ResultsParseError, type ScoreRecord } from "../core/results";
 import type { EvalplusVariant } from "../core/results/evalplus";
@@ -116,10 +117,7 @@ export function readScoresFile(path: string): ScoresFile | undefined {
 
 /** Writes scores.json atomically (temp file in the same folder, then rename). */
 export function writeScoresFile(path: string, scores: ScoresFile): void {
-  const valid = ScoresFile.parse(scores);
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(temp, `${JSON.stringify(valid, null, 2)}\n`);
-  renameSync(temp, path);
+  writeJsonAtomic(path, ScoresFile.parse(scores));
 }
 
 export interface ScoreStageResult {

@@ -1,11 +1,12 @@
 /**
  * `stages/<task>/task.json`: what the engine knows about one pipeline task — its state, the host, the
  * detached job's handle (so a later engine reattaches), the folder on the host and how it ended. Written
- * temp-then-rename, so a kill leaves the previous version, never half a file.
+ * temp-then-rename (core/io/atomic-json), so a kill leaves the previous version, never half a file.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { writeJsonAtomic } from "../core/io/atomic-json";
 import { StageName } from "../core/run/events";
 
 export const JobHandleRecord = z.object({
@@ -53,16 +54,5 @@ export function readTaskState(dir: string): TaskState | undefined {
 }
 
 export function writeTaskState(dir: string, state: TaskState): void {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, TASK_FILE);
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, `${JSON.stringify(TaskState.parse(state), null, 2)}\n`);
-  renameSync(temp, file);
-}
-
-/** Writes a JSON file temp-then-rename (recipes, scores, counts). */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(temp, file);
+  writeJsonAtomic(join(dir, TASK_FILE), TaskState.parse(state));
 }

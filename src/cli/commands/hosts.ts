@@ -23,7 +23,7 @@ agora hosts gpus <name> [--hosts-file <file>] [--json]
 agora hosts trust <name> --fingerprint SHA256:… [--fingerprint …] [--hosts-file <file>]
 
 The hosts file defaults to ./${DEFAULT_HOSTS_FILE}. \`test\` connects (SSH host keys are checked against
-known_hosts), runs a trivial command and, for Slurm, asks sinfo; an unknown host key is reported with its
+known_hosts), runs a trivial command (for Slurm, sinfo too) and lists the GPUs as \`gpus\` does; an unknown host key is reported with its
 fingerprint (exit 4) and is accepted only by \`trust\` with that exact fingerprint — check it with the host's
 administrator first. \`gpus\` lists GPUs (nvidia-smi, or the Slurm partition's gres), or says "no GPU".
 Exit codes: 0 ok, 1 failed, 4 unknown host key, 2 usage.`,
@@ -61,9 +61,14 @@ Exit codes: 0 ok, 1 failed, 4 unknown host key, 2 usage.`,
     }
     try {
       if (sub === "test") {
+        // The GPUs come over the same connection: one command answers the Hosts view's Test Connection.
         const t = await host.testConnection();
-        if (values.json) io.out(JSON.stringify(t));
-        else (t.ok ? io.out : io.err)(`${name}: ${t.message}`);
+        const gpus = t.ok ? await host.gpus() : undefined;
+        if (values.json) io.out(JSON.stringify({ ...t, gpus }));
+        else {
+          (t.ok ? io.out : io.err)(`${name}: ${t.message}`);
+          if (gpus) io.out(`${name}: ${gpus.message}`);
+        }
         return t.ok ? 0 : t.hostKey?.state === "unknown" ? 4 : 1;
       }
       if (sub === "gpus") {

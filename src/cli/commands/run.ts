@@ -8,10 +8,12 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { writeJsonAtomic } from "../../core/io/atomic-json";
 import { nodeSpecFs } from "../../core/io/node-spec-fs";
+import { processAlive } from "../../core/io/process";
 import { EventLog } from "../../core/run/event-log";
 import { parseEvents, StageName, summarizeEvents } from "../../core/run/events";
 import { newRunId, RUN_FILES } from "../../core/run/layout";
@@ -36,11 +38,7 @@ function runDirOf(arg: string | undefined, io: CliIo): string {
 
 const readPlan = (runDir: string): RunPlan => RunPlan.parse(JSON.parse(readFileSync(join(runDir, RUN_FILES.plan), "utf8")));
 
-function writePlan(runDir: string, plan: RunPlan): void {
-  const file = join(runDir, RUN_FILES.plan);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(plan, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
-}
+const writePlan = (runDir: string, plan: RunPlan): void => writeJsonAtomic(join(runDir, RUN_FILES.plan), plan);
 
 /** `--stages generate,train` / `all` → the stage list, in pipeline order. */
 function parseStages(text: string | undefined): StageName[] | undefined {
@@ -75,23 +73,6 @@ function checkHosts(plan: RunPlan): string | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * Whether a process still runs. A detached engine that exited is re-parented to init, which may take
- * seconds to reap it; the zombie in between answers `kill -0`, so Linux's /proc state is checked too.
- */
-function engineAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true; // no /proc (macOS): kill -0 is all there is
-  }
 }
 
 /** Starts `agora resume <runDir> --foreground` in its own session, output to the run folder. */
@@ -275,14 +256,14 @@ tree on local and SSH hosts, scancel on Slurm. Resume starts the cancelled tasks
     const log = new EventLog(runDir);
     const started = [...readEvents(runDir)].reverse().find((e) => e.type === "run.started");
     const pid = started?.type === "run.started" ? started.pid : undefined;
-    if (pid && engineAlive(pid)) {
+    if (pid && processAlive(pid)) {
       try {
         process.kill(pid, "SIGTERM");
       } catch {
         // already gone
       }
       // Wait (≤ 10 s) for the engine to stop following before its jobs are cancelled.
-      for (let i = 0; i < 100 && engineAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
     }
     const plan = readPlan(runDir);
     let defs;

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "../../../src/core/io/process";
 import { acceptHostKey, checkKnownHosts, fingerprint, HostKeyMismatchError, type JobHandle, LocalHost, SlurmHost, SshHost, UnknownHostKeyError } from "../../../src/hosts";
 import { createHost, loadHostDefinitions } from "../../../src/hosts";
 import { ensureServices, sshdSessionPids, type TestServices } from "../../support/services";
@@ -18,14 +19,6 @@ function collect(): { text: () => string; onData: (c: Buffer) => void } {
   return { text: () => Buffer.concat(parts).toString(), onData: (c) => parts.push(c) };
 }
 
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("hosts: local", function () {
   this.timeout(30_000);
@@ -62,7 +55,7 @@ describe("hosts: local", function () {
     const st = await host.status(h);
     assert.equal(st.state, "cancelled");
     await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(kids.filter(processAlive).filter((p) => !/Z/.test(readFileSync(`/proc/${p}/stat`, "utf8").split(" ")[2] ?? "")), []);
+    assert.deepEqual(kids.filter(processAlive), [], "no process of the group is left (zombies count as gone)");
   });
 
   it("reports the GPU inventory or a clear 'no GPU'", async () => {

@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { processAlive } from "../../../src/core/io/process";
 import { ScoresFile, computePgr } from "../../../src/core/pgr";
 import { TaskState } from "../../../src/pipeline/task-state";
 import { startLlmTestServer, type LlmTestServer } from "../../support/llm-test-server";
@@ -33,14 +34,6 @@ function assertPgr50(runDir: string, generator: string, method: string, domain: 
   assert.ok(Math.abs(d.pgr - 50) < 1e-9, `PGR ${d.pgr}`);
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return !/^[^)]*\)\s+Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
 
 describe("pipeline: local host (agora run --stages all)", function () {
   this.timeout(180_000);
@@ -249,9 +242,9 @@ describe("pipeline: SSH host (real sshd on 127.0.0.1)", function () {
     const trainLog = join(runDir, "stages/train/code.response_generation/local-llm/job.log");
     await waitFor(() => existsSync(trainLog) && /\[llamafactory-cli\] 20%/.test(readFileSync(trainLog, "utf8")), "training to make progress");
     process.kill(pid, "SIGKILL");
-    await waitFor(() => !alive(pid), "the engine to die");
+    await waitFor(() => !processAlive(pid), "the engine to die");
     const jobPid = task(runDir, "train/code.response_generation/local-llm").handle!.pid!;
-    assert.ok(alive(jobPid), "the training job outlives its engine");
+    assert.ok(processAlive(jobPid), "the training job outlives its engine");
     const resumed = await ws.agora("resume", runDir);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.ok(ws.events(runDir).some((e) => e.type === "log" && /reattaching to process \d+ on gpu-box \(log from byte [1-9]\d*\)/.test(e.message)));
